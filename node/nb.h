@@ -18,9 +18,9 @@
 
 typedef uint64_t nb_time_t;
 #define NB_TIME_NEVER UINT64_MAX
-#define NB_US(x) ((nb_time_t)(x) * 1000ull)
-#define NB_MS(x) ((nb_time_t)(x) * 1000000ull)
-#define NB_SEC(x) ((nb_time_t)(x) * 1000000000ull)
+#define NB_US(x) ((nb_time_t)(x) * UINT64_C(1000))
+#define NB_MS(x) ((nb_time_t)(x) * UINT64_C(1000000))
+#define NB_SEC(x) ((nb_time_t)(x) * UINT64_C(1000000000))
 
 #define NB_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define NB_MIN(a, b) ((a) < (b) ? (a) : (b))

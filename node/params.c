@@ -58,7 +58,7 @@ static int parse_scaled(const char *s, const struct unit *units, bool unit_requi
 			return -1;
 	}
 	double r = v * scale;
-	if (r >= 18446744073709551615.0 || r != floor(r + 1e-6) && r - floor(r) > 1e-6)
+	if (r >= 18446744073709551615.0 || (r - floor(r) > 1e-6 && ceil(r) - r > 1e-6))
 		return -1;
 	*out = (uint64_t)(r + 1e-6);
 	return 0;

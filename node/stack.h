@@ -1,15 +1,15 @@
 /* stack.h: one node's protocol stack, sans-IO.
  *
- *        event loop (main.c) ── netdev.c (AF_PACKET) ── impair.c ── pcap.c
- *              │ frames in: stack_input(s, ifidx, frame, len, flags, now)
- *              │ timers:    stack_timers_run(s, now) when stack_next_deadline(s)
- *              v                                 ^ frames out: io->tx(ctx, ifidx, frame, len)
- *   ┌──────────────────────────────────────────────────────────────────────┐
- *   │ apps/*  ──  sock.c (descriptors, readiness)                          │
- *   │ tcp_input.c tcp_output.c tcp_timer.c tcp_cc.c   udp.c   icmp.c       │
- *   │ ip_input.c  ip_output.c  ip_reass.c  route.c                         │
- *   │ arp.c   eth.c                                                        │
- *   └──────────────────────────────────────────────────────────────────────┘
+ *        event loop (main.c) -- netdev.c (AF_PACKET) -- impair.c -- pcap.c
+ *              | frames in: stack_input(s, ifidx, frame, len, flags, now)
+ *              | timers:    stack_timers_run(s, now) at stack_next_deadline(s)
+ *              v                      ^ frames out: io->tx(ctx, ifidx, frame, len)
+ *   +----------------------------------------------------------------------+
+ *   | apps/ (echo, sink, source, http, ping) -- sock.c (fds, readiness)    |
+ *   | tcp_input.c tcp_output.c tcp_timer.c tcp_cc.c   udp.c   icmp.c       |
+ *   | ip_input.c  ip_output.c  ip_reass.c  route.c                         |
+ *   | arp.c   eth.c                                                        |
+ *   +----------------------------------------------------------------------+
  *
  * The core never reads a clock or touches a file descriptor: time comes in as
  * `now` on every entry point and frames leave through io->tx. The same code
