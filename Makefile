@@ -30,7 +30,10 @@ CFLAGS_FUZZ := $(COMMON) -O1 -fsanitize=fuzzer-no-link,address,undefined -DNB_FU
 
 NODE_SRC    := $(sort $(wildcard node/*.c node/apps/*.c))
 NODE_LIB    := $(filter-out node/main.c,$(NODE_SRC))
-FABRIC_SRC  := $(sort $(wildcard fabric/*.c))
+# Node code the controller shares, to check `set` lines and link impairments
+# exactly as the node will read them.
+SHARED_SRC  := node/nb.c node/params.c $(wildcard node/impair_spec.c)
+FABRIC_SRC  := $(sort $(wildcard fabric/*.c)) $(SHARED_SRC)
 FABRIC_LIB  := $(filter-out fabric/main.c,$(FABRIC_SRC))
 UNIT_NODE   := $(sort $(wildcard tests/unit/test_node_*.c))
 UNIT_FABRIC := $(sort $(wildcard tests/unit/test_fabric_*.c))
