@@ -21,7 +21,7 @@ PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
 
-WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter -Wno-format-truncation
 COMMON   := -std=gnu11 -D_GNU_SOURCE -g -Inode -Ifabric $(PKG_CFLAGS) $(WARN)
 CFLAGS_REL  := $(COMMON) -O2
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

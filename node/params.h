@@ -25,10 +25,14 @@ enum nb_param_kind { NB_P_INT, NB_P_BOOL, NB_P_TIME, NB_P_SIZE };
 	X(ip_forward,        "ip.forward",          NB_P_BOOL, 0,             0,          1)             \
 	X(ip_reass_timeout,  "ip.reass_timeout",    NB_P_TIME, NB_SEC(30),    NB_MS(1),   NB_SEC(600))   \
 	X(ip_reass_max,      "ip.reass_max",        NB_P_INT,  64,            1,          4096)          \
+	X(ip_pmtu_timeout,   "ip.pmtu_timeout",     NB_P_TIME, NB_SEC(600),   NB_SEC(1),  NB_SEC(86400)) \
+	X(icmp_ratelimit,    "icmp.ratelimit",      NB_P_INT,  1000,          0,          1000000)       \
+	X(icmp_burst,        "icmp.burst",          NB_P_INT,  50,            1,          1000000)       \
 	X(arp_timeout,       "arp.timeout",         NB_P_TIME, NB_SEC(60),    NB_MS(1),   NB_SEC(86400)) \
 	X(arp_retry,         "arp.retry",           NB_P_TIME, NB_SEC(1),     NB_MS(1),   NB_SEC(60))    \
 	X(arp_retries,       "arp.retries",         NB_P_INT,  3,             1,          100)           \
 	X(arp_queue,         "arp.queue",           NB_P_INT,  64,            1,          65536)         \
+	X(arp_max_entries,   "arp.max_entries",     NB_P_INT,  1024,          1,          1 << 20)       \
 	X(tcp_msl,           "tcp.msl",             NB_P_TIME, NB_SEC(30),    0,          NB_SEC(600))   \
 	X(tcp_rto_initial,   "tcp.rto_initial",     NB_P_TIME, NB_SEC(1),     NB_MS(1),   NB_SEC(600))   \
 	X(tcp_rto_min,       "tcp.rto_min",         NB_P_TIME, NB_MS(200),    NB_MS(1),   NB_SEC(600))   \

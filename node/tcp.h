@@ -66,8 +66,11 @@ const char *tcp_state_name(enum tcp_state st);
 #define TCP_EV_ERROR      0x10  /* pcb->soerror set (refused, reset, timed out...) */
 #define TCP_EV_CLOSED     0x20  /* the connection reached CLOSED */
 
-/* Socket options for tcp_setopt. */
-enum tcp_opt { TCP_OPT_NODELAY, TCP_OPT_SNDBUF, TCP_OPT_RCVBUF };
+/* Socket options for tcp_setopt. SNDBUF/RCVBUF take bytes and apply before
+ * the connection is set up (the window scale is chosen from RCVBUF at SYN
+ * time); REUSEADDR lets bind take a port held by connections (not by a
+ * listener). */
+enum tcp_opt { TCP_OPT_NODELAY, TCP_OPT_SNDBUF, TCP_OPT_RCVBUF, TCP_OPT_REUSEADDR };
 
 struct tcp_pcb;
 typedef void (*tcp_notify_fn)(void *owner, struct tcp_pcb *pcb, unsigned events);
@@ -87,26 +90,51 @@ struct tcp_ooo {
 	uint8_t data[];
 };
 
+/* A SACK block or a scoreboard range: [start, end) in sequence space. */
+struct tcp_sack_blk {
+	uint32_t start, end;
+};
+#define TCP_SACK_MAX 4                    /* blocks carried in one segment */
+#define TCP_SCORE_MAX 16                  /* SACKed ranges the sender remembers */
+
 struct tcp_pcb {
 	struct nb_stack *stack;
 	struct tcp_pcb *next;             /* in the stack's pcb list */
+	struct tcp_pcb *hnext;            /* in the demux hash chain */
 	enum tcp_state state;
 	uint32_t laddr, faddr;            /* host order */
 	uint16_t lport, fport;
+	bool hashed;                      /* in the demux table */
 
 	/* Owner (socket layer); NULL once closed by the owner. */
 	void *owner;
 	tcp_notify_fn notify;
 	char app[24];                     /* owning app, for dumps */
 	int soerror;                      /* pending error, negative errno */
+	int softerror;                    /* ICMP soft error, reported on timeout */
+	unsigned ev_pending;              /* events not yet delivered */
+	struct tcp_pcb *ev_next;          /* in the stack's to-notify list */
+	bool ev_queued;
+	bool orphan;                      /* the owner closed it */
+	bool dead;                        /* freed; memory reaped after the call */
+	bool passive;                     /* created by a listener */
+	bool connected;                   /* reached ESTABLISHED once */
+	bool reuseaddr;
 
 	/* Send sequence variables (RFC 9293 3.3.1). */
 	uint32_t iss, snd_una, snd_nxt, snd_max;
 	uint32_t snd_wnd;                 /* peer's window, scaled */
 	uint32_t snd_wl1, snd_wl2;
 	uint32_t snd_up;
+	uint32_t snd_seq0;                /* sequence number of sndbuf's first byte */
+	uint32_t snd_push;                /* data up to here was pushed (tcp_send push) */
+	uint32_t max_sndwnd;              /* largest window the peer offered */
 	/* Receive sequence variables. */
 	uint32_t irs, rcv_nxt, rcv_wnd, rcv_adv, rcv_up;
+	uint32_t last_ack_sent;           /* RCV.NXT in our last segment (RFC 7323 4.3) */
+	uint32_t rcv_mss;                 /* largest segment the peer sent, estimates its MSS */
+	uint32_t rcv_unacked;             /* bytes received since our last ACK */
+	bool ack_now;                     /* an ACK must go out at the next tcp_output */
 
 	/* Options negotiated on SYN. */
 	uint16_t mss;                     /* effective send MSS */
@@ -114,12 +142,21 @@ struct tcp_pcb {
 	uint8_t snd_wscale, rcv_wscale;   /* shifts; 0 when not negotiated */
 	bool ws_ok, sack_ok, ts_ok;
 	uint32_t ts_recent, ts_recent_age;
+	uint32_t ts_offset;               /* random offset of our TSval clock (RFC 7323 5.4) */
 
 	/* Congestion control (RFC 5681, RFC 6582). */
 	uint32_t cwnd, ssthresh;
 	uint32_t dupacks;
 	uint32_t recover;                 /* NewReno: highest seq at loss */
 	bool in_recovery;
+	uint32_t bytes_acked;             /* congestion avoidance byte counting (RFC 3465) */
+	bool partial_acked;               /* NewReno: the first partial ACK re-armed the timer */
+
+	/* SACK (RFC 2018): what the peer told us it holds above snd_una. */
+	struct tcp_sack_blk score[TCP_SCORE_MAX];
+	int nscore;
+	uint32_t sack_hint;               /* retransmitted up to here in this recovery */
+	uint32_t last_ooo_seq;            /* start of the newest out-of-order arrival */
 
 	/* RTT estimation (RFC 6298), in nanoseconds. */
 	nb_time_t srtt, rttvar, rto;
@@ -135,17 +172,24 @@ struct tcp_pcb {
 	struct nb_timer t_delack;
 	struct nb_timer t_timewait;       /* 2*MSL, also FIN_WAIT_2 timeout */
 	bool persist;                     /* t_rexmt is running as the persist timer */
+	uint32_t persist_shift;           /* persist backoff: interval = RTO << shift */
+	uint32_t probes_unanswered;       /* persist probes since the last ACK */
 	uint32_t delack_pending;          /* full segments received, unacknowledged */
 
 	/* Buffers. */
-	struct tcp_ring sndbuf;           /* [snd_una .. snd_una+len) */
-	struct tcp_ring rcvbuf;           /* in-order bytes not yet read */
-	struct tcp_ooo *ooo;              /* out-of-order segments, sorted by seq */
+	struct tcp_ring sndbuf;           /* [snd_seq0 .. snd_seq0+len) */
+	struct tcp_ring rcvbuf;           /* in-order bytes not yet read; out-of-order
+	                                     bytes are kept past len at their offset */
+	size_t sndbuf_cap, rcvbuf_cap;    /* sizes; rings are allocated lazily */
+	struct tcp_ooo *ooo;              /* out-of-order ranges, sorted by seq
+	                                     (their bytes live in rcvbuf) */
 	size_t ooo_bytes;
 	bool nodelay;
 	bool fin_queued;                  /* app shut down writing: FIN after sndbuf */
 	bool fin_sent;
 	bool fin_received;                /* FIN consumed: read returns 0 after data */
+	bool rcv_fin_pending;             /* a FIN arrived ahead of missing data */
+	uint32_t rcv_fin_seq;             /* its sequence number */
 	bool rd_shut;
 
 	/* Listener. */
@@ -154,13 +198,23 @@ struct tcp_pcb {
 	struct tcp_pcb *syn_q;            /* embryonic children */
 	int backlog, accept_len, syn_len;
 	struct tcp_pcb *q_next;
+	bool on_accept_q;
 };
 
 /* The stack-wide TCP state: all pcbs, counters live in stack->stats. */
+#define TCP_HASH_SIZE 1024
 struct nb_tcp {
 	struct tcp_pcb *pcbs;
 	uint32_t isn_secret[4];           /* RFC 6528 */
 	uint16_t next_ephemeral;
+	struct tcp_pcb *hash[TCP_HASH_SIZE];  /* connections by 4-tuple */
+	struct tcp_pcb *listeners;        /* LISTEN pcbs (chained through hnext) */
+	struct tcp_pcb *ev_list;          /* pcbs with events to deliver */
+	struct tcp_pcb *graveyard;        /* freed pcbs awaiting the end of the call */
+	int depth;                        /* nesting of TCP entry points */
+	struct pbuf *txbuf;               /* segments are built here */
+	bool tx_busy;
+	size_t npcbs;
 };
 
 int tcp_init(struct nb_stack *s);
@@ -200,5 +254,42 @@ int tcp_setopt(struct tcp_pcb *pcb, enum tcp_opt opt, uint64_t value);
 size_t tcp_sendq(const struct tcp_pcb *pcb);   /* bytes not yet acknowledged */
 size_t tcp_recvq(const struct tcp_pcb *pcb);   /* bytes not yet read */
 size_t tcp_send_space(const struct tcp_pcb *pcb);
+
+/* A snapshot of one connection for socket dumps, in the spirit of Linux's
+ * struct tcp_info / `ss -ti`. Times are nanoseconds; sequence numbers are
+ * absolute (as on the wire). */
+#define TCP_INFO_TIMERS 3
+struct tcp_conn_info {
+	enum tcp_state state;
+	const char *state_name;           /* tcp_state_name(state) */
+	uint32_t laddr, faddr;            /* host order */
+	uint16_t lport, fport;
+	uint32_t snd_una, snd_nxt, rcv_nxt;
+	uint32_t snd_wnd;                 /* peer's offered window, bytes */
+	uint32_t rcv_wnd;                 /* window we offer, bytes */
+	uint32_t mss;                     /* effective send MSS */
+	uint32_t cwnd, ssthresh;          /* bytes */
+	nb_time_t srtt, rttvar, rto;      /* srtt 0 until the first sample */
+	uint32_t retransmits;             /* segments retransmitted, lifetime */
+	uint32_t backoff;                 /* consecutive RTO expiries now */
+	size_t sendq, recvq;              /* tcp_sendq / tcp_recvq */
+	uint8_t snd_wscale, rcv_wscale;
+	bool ws_ok, sack_ok, ts_ok, nodelay;
+	bool orphan;                      /* the owner closed it; TCP finishes alone */
+	int backlog, accept_len, syn_len; /* listeners */
+	int ntimers;
+	struct {
+		const char *name;         /* "retransmit", "persist", "delack",
+		                             "timewait", "fin_wait2" */
+		nb_time_t remaining;      /* from stack->now; 0 if already due */
+	} timers[TCP_INFO_TIMERS];
+	char app[24];
+};
+/* tcp_get_info: fills *ci from pcb (timers relative to pcb->stack->now). */
+void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci);
+/* tcp_foreach: calls fn(pcb, arg) for every pcb of the stack: owned ones,
+ * listeners' embryonic and unaccepted children, and orphans finishing their
+ * FIN exchange or sitting in TIME_WAIT. fn must not free or close pcbs. */
+void tcp_foreach(struct nb_stack *s, void (*fn)(struct tcp_pcb *pcb, void *arg), void *arg);
 
 #endif

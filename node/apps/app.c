@@ -1,0 +1,316 @@
+/* app.c: the registry of built-in apps (see app.h). */
+#include "app_impl.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json.h"
+
+static const struct app_ops *const ops_by_kind[APP_KIND_COUNT] = {
+	[APP_ECHO] = &app_echo_ops,
+	[APP_SINK] = &app_sink_ops,
+	[APP_SOURCE] = &app_source_ops,
+	[APP_HTTP] = &app_http_ops,
+	[APP_HTTPGET] = &app_httpget_ops,
+};
+
+/* All apps of all stacks, oldest first (tests run several stacks). */
+static struct app *apps;
+
+const char *app_kind_name(enum app_kind k)
+{
+	return (unsigned)k < APP_KIND_COUNT ? ops_by_kind[k]->name : "?";
+}
+
+int app_kind_parse(const char *name, enum app_kind *k)
+{
+	for (int i = 0; i < APP_KIND_COUNT; i++) {
+		if (strcmp(ops_by_kind[i]->name, name) == 0) {
+			*k = (enum app_kind)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *app_status_name(enum app_status st)
+{
+	switch (st) {
+	case APP_RUNNING: return "running";
+	case APP_DONE: return "done";
+	case APP_FAILED: return "failed";
+	case APP_STOPPED: return "stopped";
+	}
+	return "?";
+}
+
+const char *app_strerror(int err) { return err ? strerror(-err) : "ok"; }
+
+struct app *app_find(struct nb_stack *s, const char *name)
+{
+	for (struct app *a = apps; a; a = a->next)
+		if (a->stack == s && strcmp(a->name, name) == 0)
+			return a;
+	return NULL;
+}
+
+struct app *app_start(struct nb_stack *s, enum app_kind kind, const char *name,
+		      const struct app_args *args, app_report_fn report, void *arg, int *err)
+{
+	static const struct app_args none;
+	int e = 0;
+	if ((unsigned)kind >= APP_KIND_COUNT || !name || !*name || strlen(name) >= APP_NAME_MAX ||
+	    app_find(s, name)) {
+		e = -EINVAL;
+		goto fail;
+	}
+	struct app *a = calloc(1, sizeof(*a));
+	if (!a) {
+		e = -ENOMEM;
+		goto fail;
+	}
+	a->stack = s;
+	snprintf(a->name, sizeof(a->name), "%s", name);
+	a->kind = kind;
+	a->status = APP_RUNNING;
+	a->ops = ops_by_kind[kind];
+	a->report = report;
+	a->report_arg = arg;
+	sha256_init(&a->rx_hash);
+	sha256_init(&a->tx_hash);
+	app_enter(a);
+	e = a->ops->start(a, args ? args : &none);
+	if (e < 0) {
+		free(a);
+		goto fail;
+	}
+	struct app **pp = &apps;
+	while (*pp)
+		pp = &(*pp)->next;
+	*pp = a;
+	app_leave(a);
+	return a;
+fail:
+	if (err)
+		*err = e;
+	return NULL;
+}
+
+/* really_stop: closes, unlinks and frees a (it is not busy). */
+static void really_stop(struct app *a)
+{
+	a->ops->stop(a);
+	if (a->status == APP_RUNNING)
+		a->status = APP_STOPPED;
+	for (struct app **pp = &apps; *pp; pp = &(*pp)->next) {
+		if (*pp == a) {
+			*pp = a->next;
+			break;
+		}
+	}
+	free(a);
+}
+
+void app_stop(struct app *a)
+{
+	if (a->busy) {
+		a->stop_pending = true;
+		return;
+	}
+	really_stop(a);
+}
+
+void app_stop_all(struct nb_stack *s)
+{
+	struct app *a = apps, *next;
+	for (; a; a = next) {
+		next = a->next;
+		if (a->stack == s)
+			app_stop(a);
+	}
+}
+
+void app_foreach(struct nb_stack *s, void (*fn)(struct app *a, void *arg), void *arg)
+{
+	struct app *a = apps, *next;
+	for (; a; a = next) {
+		next = a->next;
+		if (a->stack == s)
+			fn(a, arg);
+	}
+}
+
+void app_enter(struct app *a) { a->busy++; }
+
+void app_leave(struct app *a)
+{
+	if (--a->busy == 0 && a->stop_pending)
+		really_stop(a);
+}
+
+void app_emit(struct app *a, struct app_report *r)
+{
+	if (!r->detail)
+		r->detail = "";
+	if (a->report)
+		a->report(a, r, a->report_arg);
+}
+
+uint64_t app_primary_bytes(const struct app *a) { return a->ops->rx_primary ? a->bytes_in : a->bytes_out; }
+
+void app_digest(const struct app *a, uint8_t out[SHA256_LEN])
+{
+	sha256_peek(a->ops->rx_primary ? &a->rx_hash : &a->tx_hash, out);
+}
+
+const char *app_digest_hex(const struct app *a, char buf[SHA256_HEX_LEN])
+{
+	uint8_t d[SHA256_LEN];
+	app_digest(a, d);
+	return sha256_hex(d, buf);
+}
+
+void app_finish(struct app *a, bool failed, int error, const char *fmt, ...)
+{
+	if (a->status != APP_RUNNING)
+		return;
+	failed = failed || error != 0;
+	a->status = failed ? APP_FAILED : APP_DONE;
+	if (error && !a->error)
+		a->error = error;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(a->detail, sizeof(a->detail), fmt, ap);
+		va_end(ap);
+	}
+	struct app_report r = {
+		.kind = failed ? APP_REP_FAILED : APP_REP_DONE,
+		.peer_addr = a->peer_addr,
+		.peer_port = a->peer_port,
+		.bytes = app_primary_bytes(a),
+		.error = error,
+		.http_status = a->http_status,
+		.detail = a->detail,
+	};
+	app_digest(a, r.digest);
+	app_emit(a, &r);
+}
+
+int app_listen(struct app *a, const struct app_args *args, nb_sock_watch_fn fn, void *arg)
+{
+	struct nb_stack *s = a->stack;
+	int fd = nb_socket(s, NB_SOCK_STREAM, a->name);
+	if (fd < 0)
+		return fd;
+	int rc = nb_setsockopt(s, fd, NB_SO_REUSEADDR, 1);
+	if (!rc)
+		rc = nb_bind(s, fd, args->addr, args->port);
+	if (!rc)
+		rc = nb_listen(s, fd, args->backlog > 0 ? args->backlog : APP_DEFAULT_BACKLOG);
+	if (!rc)
+		rc = nb_getsockname(s, fd, &a->laddr, &a->lport);
+	if (!rc)
+		rc = nb_sock_watch(s, fd, NB_EV_READ, fn, arg);
+	if (rc) {
+		nb_close(s, fd);
+		return rc;
+	}
+	return fd;
+}
+
+int app_connect(struct app *a, const struct app_args *args, uint32_t addr, uint16_t port,
+		nb_sock_watch_fn fn, void *arg)
+{
+	struct nb_stack *s = a->stack;
+	if (!addr || !port)
+		return -EINVAL;
+	int fd = nb_socket(s, NB_SOCK_STREAM, a->name);
+	if (fd < 0)
+		return fd;
+	int rc = 0;
+	if (args->lport)
+		rc = nb_bind(s, fd, 0, args->lport);
+	if (!rc && args->nodelay)
+		rc = nb_setsockopt(s, fd, NB_SO_NODELAY, 1);
+	if (!rc) {
+		rc = nb_connect(s, fd, addr, port);
+		if (rc == -EINPROGRESS)
+			rc = 0;
+	}
+	if (!rc)
+		rc = nb_sock_watch(s, fd, NB_EV_READ | NB_EV_WRITE | NB_EV_CONNECT | NB_EV_ERROR | NB_EV_HUP,
+				   fn, arg);
+	if (rc) {
+		nb_close(s, fd);
+		return rc;
+	}
+	a->peer_addr = addr;
+	a->peer_port = port;
+	nb_getsockname(s, fd, &a->laddr, &a->lport);
+	return fd;
+}
+
+static void dump_one_text(struct app *a, void *arg)
+{
+	struct strbuf *out = arg;
+	char hex[SHA256_HEX_LEN], l[16];
+	strbuf_printf(out, "%-12s %-8s %-8s %s:%u in=%llu out=%llu conns=%d/%d sha256=%s",
+		      a->name, app_kind_name(a->kind), app_status_name(a->status),
+		      nb_ip4_fmt(a->peer_addr ? a->peer_addr : a->laddr, l),
+		      a->peer_addr ? a->peer_port : a->lport,
+		      (unsigned long long)a->bytes_in, (unsigned long long)a->bytes_out,
+		      a->conns_open, a->conns_total, app_digest_hex(a, hex));
+	if (a->error)
+		strbuf_printf(out, " error=%s", app_strerror(a->error));
+	if (a->detail[0])
+		strbuf_printf(out, " (%s)", a->detail);
+	strbuf_putc(out, '\n');
+}
+
+int app_dump_text(struct nb_stack *s, struct strbuf *out)
+{
+	app_foreach(s, dump_one_text, out);
+	return strbuf_error(out);
+}
+
+static void dump_one_json(struct app *a, void *arg)
+{
+	struct json *j = arg;
+	char hex[SHA256_HEX_LEN], l[16];
+	json_obj_begin(j);
+	json_kv_str(j, "name", a->name);
+	json_kv_str(j, "kind", app_kind_name(a->kind));
+	json_kv_str(j, "status", app_status_name(a->status));
+	json_kv_str(j, "local", nb_ip4_fmt(a->laddr, l));
+	json_kv_u64(j, "lport", a->lport);
+	json_kv_str(j, "peer", nb_ip4_fmt(a->peer_addr, l));
+	json_kv_u64(j, "pport", a->peer_port);
+	json_kv_u64(j, "bytes_in", a->bytes_in);
+	json_kv_u64(j, "bytes_out", a->bytes_out);
+	json_kv_u64(j, "bytes", app_primary_bytes(a));
+	json_kv_str(j, "sha256", app_digest_hex(a, hex));
+	json_kv_i64(j, "conns_open", a->conns_open);
+	json_kv_i64(j, "conns_total", a->conns_total);
+	if (a->kind == APP_HTTP || a->kind == APP_HTTPGET)
+		json_kv_i64(j, "responses", a->responses);
+	if (a->kind == APP_HTTPGET)
+		json_kv_i64(j, "http_status", a->http_status);
+	json_kv_i64(j, "error", a->error);
+	json_kv_str(j, "error_text", a->error ? app_strerror(a->error) : "");
+	json_kv_str(j, "detail", a->detail);
+	json_obj_end(j);
+}
+
+int app_dump_json(struct nb_stack *s, struct strbuf *out)
+{
+	struct json j;
+	json_init(&j, out);
+	json_arr_begin(&j);
+	app_foreach(s, dump_one_json, &j);
+	json_arr_end(&j);
+	return json_finish(&j);
+}

@@ -1,0 +1,48 @@
+/* app_impl.h: what the app registry (app.c) shares with the apps
+ * (echo.c, sink.c, ...). Not for users of apps: they include app.h.
+ *
+ * Every watcher callback of an app brackets its work with app_enter(a) /
+ * app_leave(a): a report callback that stops the app then only marks it, and
+ * app_leave() does the stop once the app's own code has returned.
+ */
+#ifndef NB_APPS_APP_IMPL_H
+#define NB_APPS_APP_IMPL_H
+
+#include "app.h"
+
+#define APP_DEFAULT_BACKLOG 128
+#define APP_IO_CHUNK 16384
+
+struct app_ops {
+	enum app_kind kind;
+	const char *name;
+	bool rx_primary;      /* primary stream: received (true) or sent bytes */
+	/* start: opens sockets from args; 0 or -errno (then stop is not called
+	 * and nothing may stay open). */
+	int (*start)(struct app *a, const struct app_args *args);
+	/* stop: closes every socket, frees priv; never reports. */
+	void (*stop)(struct app *a);
+};
+
+extern const struct app_ops app_echo_ops, app_sink_ops, app_source_ops, app_http_ops, app_httpget_ops;
+
+void app_enter(struct app *a);
+/* app_leave: ends a bracket; may free a (do not touch it afterwards). */
+void app_leave(struct app *a);
+/* app_emit: hands r to the report callback (detail NULL becomes ""). */
+void app_emit(struct app *a, struct app_report *r);
+/* app_finish: once: status DONE (error == 0 and !failed) or FAILED, records
+ * error/detail and reports APP_REP_DONE / APP_REP_FAILED with the totals. */
+void app_finish(struct app *a, bool failed, int error, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* app_listen: socket + SO_REUSEADDR + bind(args->addr, args->port) + listen +
+ * watch(READ) with fn/arg; fills a->laddr/lport. fd or -errno (nothing left open). */
+int app_listen(struct app *a, const struct app_args *args, nb_sock_watch_fn fn, void *arg);
+/* app_connect: socket + optional bind(lport) + nodelay + connect(addr, port)
+ * + watch(all events) with fn/arg. fd (connect in progress) or -errno. */
+int app_connect(struct app *a, const struct app_args *args, uint32_t addr, uint16_t port,
+		nb_sock_watch_fn fn, void *arg);
+/* app_strerror: strerror of a negative errno, "ok" for 0. */
+const char *app_strerror(int err);
+
+#endif

@@ -1,0 +1,55 @@
+/* pattern.h: the deterministic byte stream that source and the HTTP server
+ * send, so any receiver can check what it got without a copy of it.
+ *
+ *   byte i of the stream with seed S is byte (i mod 8) (least significant
+ *   first) of   mix(S * 0x9e3779b97f4a7c15 + floor(i / 8))
+ *   where mix is nb_hash64 (the splitmix64 finaliser, node/nb.c):
+ *       x += 0x9e3779b97f4a7c15
+ *       x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9
+ *       x = (x ^ (x >> 27)) * 0x94d049bb133111eb
+ *       x ^= x >> 31
+ *
+ * The stream never repeats within 2^67 bytes, so reordered, duplicated or
+ * dropped data changes the SHA-256 of what was received.
+ */
+#ifndef NB_APPS_PATTERN_H
+#define NB_APPS_PATTERN_H
+
+#include "nb.h"
+
+#define PATTERN_SEED_MUL UINT64_C(0x9e3779b97f4a7c15)
+
+/* pattern_byte: byte `offset` of the stream with `seed`. */
+static inline uint8_t pattern_byte(uint64_t seed, uint64_t offset)
+{
+	uint64_t x = nb_hash64(seed * PATTERN_SEED_MUL + (offset >> 3));
+	return (uint8_t)(x >> (8 * (offset & 7)));
+}
+
+/* pattern_fill: writes bytes [offset, offset + len) of the stream into buf. */
+static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
+{
+	size_t i = 0;
+	while (i < len && ((offset + i) & 7))
+		buf[i] = pattern_byte(seed, offset + i), i++;
+	while (len - i >= 8) {
+		uint64_t x = nb_hash64(seed * PATTERN_SEED_MUL + ((offset + i) >> 3));
+		for (int k = 0; k < 8; k++)
+			buf[i + (size_t)k] = (uint8_t)(x >> (8 * k));
+		i += 8;
+	}
+	while (i < len)
+		buf[i] = pattern_byte(seed, offset + i), i++;
+}
+
+/* pattern_check: length of the prefix of buf that matches the stream at
+ * offset (len when all of it matches). */
+static inline size_t pattern_check(const uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != pattern_byte(seed, offset + i))
+			return i;
+	return len;
+}
+
+#endif

@@ -1,0 +1,139 @@
+/* sink.c: discard server that accounts for everything it receives: bytes
+ * and SHA-256 per connection (reported when the connection ends) and over
+ * all connections in arrival order (the app's digest). A connection ends
+ * when the peer closes (the sink then closes too) or fails. */
+#include "app_impl.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+struct sink_conn {
+	struct sink_conn *next;
+	struct app *app;
+	int fd, id;
+	uint32_t peer;
+	uint16_t pport;
+	uint64_t bytes;
+	struct sha256 hash;
+};
+
+struct sink {
+	int lfd;
+	int limit;
+	struct sink_conn *conns;
+};
+
+static void conn_end(struct app *a, struct sink_conn *c, int err)
+{
+	struct sink *k = a->priv;
+	for (struct sink_conn **pp = &k->conns; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	if (err)
+		nb_abort(a->stack, c->fd);
+	else
+		nb_close(a->stack, c->fd);
+	a->conns_open--;
+	struct app_report r = {
+		.kind = APP_REP_CONN_END, .conn = c->id, .peer_addr = c->peer, .peer_port = c->pport,
+		.bytes = c->bytes, .error = err, .detail = err ? app_strerror(err) : "closed by peer",
+	};
+	sha256_final(&c->hash, r.digest);
+	free(c);
+	app_emit(a, &r);
+	if (k->limit && a->conns_total >= k->limit && a->conns_open == 0)
+		app_finish(a, false, 0, "%d connections received", a->conns_total);
+}
+
+static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
+{
+	struct sink_conn *c = arg;
+	struct app *a = c->app;
+	uint8_t buf[APP_IO_CHUNK];
+	app_enter(a);
+	for (;;) {
+		ssize_t n = nb_recv(s, fd, buf, sizeof(buf), 0);
+		if (n == -EAGAIN)
+			break;
+		if (n <= 0) {
+			conn_end(a, c, (int)n);
+			break;
+		}
+		c->bytes += (uint64_t)n;
+		a->bytes_in += (uint64_t)n;
+		sha256_update(&c->hash, buf, (size_t)n);
+		sha256_update(&a->rx_hash, buf, (size_t)n);
+	}
+	app_leave(a);
+}
+
+static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
+{
+	struct app *a = arg;
+	struct sink *k = a->priv;
+	app_enter(a);
+	for (;;) {
+		uint32_t peer;
+		uint16_t pport;
+		int cfd = nb_accept(s, fd, &peer, &pport);
+		if (cfd < 0)
+			break;
+		struct sink_conn *c = calloc(1, sizeof(*c));
+		if (!c) {
+			nb_abort(s, cfd);
+			continue;
+		}
+		c->app = a;
+		c->fd = cfd;
+		c->id = ++a->conns_total;
+		c->peer = peer;
+		c->pport = pport;
+		sha256_init(&c->hash);
+		c->next = k->conns;
+		k->conns = c;
+		a->conns_open++;
+		nb_sock_watch(s, cfd, NB_EV_READ | NB_EV_HUP | NB_EV_ERROR, on_conn, c);
+	}
+	app_leave(a);
+}
+
+static int sink_start(struct app *a, const struct app_args *args)
+{
+	struct sink *k = calloc(1, sizeof(*k));
+	if (!k)
+		return -ENOMEM;
+	k->limit = args->conns;
+	a->priv = k;
+	k->lfd = app_listen(a, args, on_listen, a);
+	if (k->lfd < 0) {
+		int rc = k->lfd;
+		free(k);
+		a->priv = NULL;
+		return rc;
+	}
+	return 0;
+}
+
+static void sink_stop(struct app *a)
+{
+	struct sink *k = a->priv;
+	if (!k)
+		return;
+	nb_close(a->stack, k->lfd);
+	while (k->conns) {
+		struct sink_conn *c = k->conns;
+		k->conns = c->next;
+		nb_close(a->stack, c->fd);
+		free(c);
+	}
+	a->conns_open = 0;
+	free(k);
+	a->priv = NULL;
+}
+
+const struct app_ops app_sink_ops = {
+	.kind = APP_SINK, .name = "sink", .rx_primary = true, .start = sink_start, .stop = sink_stop,
+};

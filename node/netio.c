@@ -1,0 +1,189 @@
+/* netio.c: the node's data path between the raw devices and the stack.
+ *
+ *   receive:  netdev_recv -> ingress impairment -> pcap(rx) -> stack_input
+ *   transmit: stack io->tx -> pcap(tx) -> egress impairment -> netdev_send
+ *
+ * Captures show the host's own view (what its stack sent and what reached
+ * it); the impairments are the link, between the host and the wire. */
+#include "node.h"
+
+#include "impair.h"
+#include "pcap.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* wall_offset: realtime minus monotonic, so captures carry wall-clock times. */
+static nb_time_t wall_offset(void)
+{
+	static nb_time_t off;
+	if (!off) {
+		struct timespec rt;
+		clock_gettime(CLOCK_REALTIME, &rt);
+		off = (nb_time_t)rt.tv_sec * NB_SEC(1) + (nb_time_t)rt.tv_nsec - node_now();
+	}
+	return off;
+}
+
+static void capture(struct node_if *nif, const uint8_t *frame, size_t len, nb_time_t at)
+{
+	if (nif->pcap)
+		pcap_write(nif->pcap, at + wall_offset(), frame, len);
+}
+
+/* wire_send: the last step out: the device. */
+static void wire_send(void *ctx, const uint8_t *frame, size_t len, nb_time_t at)
+{
+	struct node_if *nif = ctx;
+	(void)at;
+	netdev_send(&nif->dev, frame, len);
+}
+
+static void node_tx(void *ctx, int ifidx, const uint8_t *frame, size_t len)
+{
+	struct node *n = ctx;
+	if (ifidx < 0 || ifidx >= n->nifs)
+		return;
+	struct node_if *nif = &n->ifs[ifidx];
+	nb_time_t now = n->stack.now;
+	capture(nif, frame, len, now);
+	if (nif->egress && !impair_is_passthrough(nif->egress))
+		impair_offer(nif->egress, frame, len, now);
+	else
+		netdev_send(&nif->dev, frame, len);
+}
+
+static const struct nb_stack_io node_stack_io = {.tx = node_tx};
+
+const struct nb_stack_io *node_io(void) { return &node_stack_io; }
+
+struct rx_ctx {
+	struct node *n;
+	struct node_if *nif;
+	unsigned flags;
+};
+
+/* stack_deliver: a frame that survived the ingress link reaches the stack. */
+static void stack_deliver(void *ctx, const uint8_t *frame, size_t len, nb_time_t at)
+{
+	struct rx_ctx *rx = ctx;
+	capture(rx->nif, frame, len, at);
+	stack_input(&rx->n->stack, rx->nif->ifidx, frame, len, rx->flags, at);
+}
+
+void node_poll_device(struct node *n, struct node_if *nif)
+{
+	static uint8_t buf[NB_ETH_FRAME_MAX];
+	/* Bounded batch so one busy device cannot starve the others. */
+	for (int i = 0; i < 256; i++) {
+		unsigned flags;
+		ssize_t len = netdev_recv(&nif->dev, buf, sizeof(buf), &flags);
+		if (len <= 0)
+			return;
+		nb_time_t now = node_now();
+		struct rx_ctx rx = {n, nif, flags};
+		if (nif->ingress && !impair_is_passthrough(nif->ingress)) {
+			/* The impairment keeps a copy; a partial checksum cannot be
+			 * carried through it, so such frames are finished here. */
+			impair_offer(nif->ingress, buf, (size_t)len, now);
+		} else {
+			stack_deliver(&rx, buf, (size_t)len, now);
+		}
+	}
+}
+
+void node_run_timers(struct node *n, nb_time_t now)
+{
+	for (int i = 0; i < n->nifs; i++) {
+		struct node_if *nif = &n->ifs[i];
+		if (nif->egress)
+			impair_release(nif->egress, now, wire_send, nif);
+		if (nif->ingress) {
+			struct rx_ctx rx = {n, nif, 0};
+			impair_release(nif->ingress, now, stack_deliver, &rx);
+		}
+	}
+	stack_timers_run(&n->stack, now);
+}
+
+nb_time_t node_next_deadline(struct node *n)
+{
+	nb_time_t t = stack_next_deadline(&n->stack);
+	for (int i = 0; i < n->nifs; i++) {
+		if (n->ifs[i].egress)
+			t = NB_MIN(t, impair_next(n->ifs[i].egress));
+		if (n->ifs[i].ingress)
+			t = NB_MIN(t, impair_next(n->ifs[i].ingress));
+	}
+	return t;
+}
+
+int node_add_if(struct node *n, const char *name, uint32_t addr, uint8_t prefix_len,
+		char *err, size_t errlen)
+{
+	if (n->nifs >= NB_IF_MAX) {
+		snprintf(err, errlen, "too many interfaces (at most %d)", NB_IF_MAX);
+		return -ENOSPC;
+	}
+	if (node_if_by_name(n, name)) {
+		snprintf(err, errlen, "interface %s is already configured", name);
+		return -EEXIST;
+	}
+	struct node_if *nif = &n->ifs[n->nifs];
+	memset(nif, 0, sizeof(*nif));
+	int rc = netdev_open(&nif->dev, name, err, errlen);
+	if (rc < 0)
+		return rc;
+	int ifidx = stack_add_iface(&n->stack, name, nif->dev.mac, addr, prefix_len, nif->dev.mtu);
+	if (ifidx < 0) {
+		snprintf(err, errlen, "stack refused interface %s: %s", name, strerror(-ifidx));
+		netdev_close(&nif->dev);
+		return ifidx;
+	}
+	if (ifidx != n->nifs) {
+		snprintf(err, errlen, "internal: interface index mismatch");
+		netdev_close(&nif->dev);
+		return -EINVAL;
+	}
+	nif->ifidx = ifidx;
+	rc = node_register_device(n, nif);
+	if (rc < 0) {
+		snprintf(err, errlen, "epoll: %s", strerror(-rc));
+		netdev_close(&nif->dev);
+		return rc;
+	}
+	n->nifs++;
+	return ifidx;
+}
+
+struct node_if *node_if_by_name(struct node *n, const char *name)
+{
+	for (int i = 0; i < n->nifs; i++)
+		if (!strcmp(n->ifs[i].dev.name, name))
+			return &n->ifs[i];
+	return NULL;
+}
+
+void node_close_devices(struct node *n)
+{
+	for (int i = 0; i < n->nifs; i++) {
+		struct node_if *nif = &n->ifs[i];
+		if (nif->pcap)
+			pcap_close(nif->pcap);
+		if (nif->egress) {
+			impair_free(nif->egress);
+			free(nif->egress);
+		}
+		if (nif->ingress) {
+			impair_free(nif->ingress);
+			free(nif->ingress);
+		}
+		netdev_close(&nif->dev);
+		memset(nif, 0, sizeof(*nif));
+	}
+	n->nifs = 0;
+}

@@ -1,0 +1,228 @@
+/* tcp_cc.c: congestion control: RFC 5681 slow start and congestion
+ * avoidance, fast retransmit on the third duplicate ACK, RFC 6582 NewReno
+ * fast recovery with partial ACKs, and the SACK scoreboard (RFC 2018) that
+ * keeps retransmissions away from data the peer already holds.
+ *
+ *   cwnd < ssthresh   slow start: cwnd += min(acked, L), L = 2*SMSS (RFC 3465)
+ *   cwnd >= ssthresh  congestion avoidance: +SMSS per cwnd bytes acked
+ *   3rd dup ACK       ssthresh = max(FlightSize/2, 2*SMSS), recover = SND.MAX,
+ *                     resend SND.UNA, cwnd = ssthresh + 3*SMSS
+ *   more dup ACKs     cwnd += SMSS (inflate), send new data if allowed
+ *   partial ACK       resend the next hole, cwnd -= acked (+SMSS if acked
+ *                     >= SMSS), first partial ACK restarts the timer
+ *   full ACK          cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)
+ *   RTO               ssthresh = max(FlightSize/2, 2*SMSS) (first expiry),
+ *                     cwnd = 1 SMSS, recover = SND.MAX
+ */
+#include "tcp_var.h"
+
+#define TCP_CWND_MAX (1u << 30)
+
+static uint32_t smss(const struct tcp_pcb *pcb) { return tcp_maxseg(pcb); }
+
+/* tcp_flight_size: bytes sent and not yet acknowledged (RFC 5681 2). */
+uint32_t tcp_flight_size(const struct tcp_pcb *pcb) { return pcb->snd_max - pcb->snd_una; }
+
+/* tcp_cc_init: RFC 5681 3.1: IW = tcp_init_cwnd segments, ssthresh high. */
+void tcp_cc_init(struct tcp_pcb *pcb)
+{
+	uint64_t iw = (uint64_t)pcb->stack->params.tcp_init_cwnd * smss(pcb);
+	pcb->cwnd = (uint32_t)NB_MIN(iw, (uint64_t)TCP_CWND_MAX);
+	pcb->ssthresh = UINT32_MAX >> 1;
+	pcb->bytes_acked = 0;
+	pcb->dupacks = 0;
+	pcb->in_recovery = false;
+	pcb->recover = pcb->iss;    /* RFC 6582 3.2 step 1 */
+}
+
+/* tcp_cc_ack: new data acknowledged outside fast recovery. */
+void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
+{
+	uint32_t m = smss(pcb);
+	if (pcb->cwnd < pcb->ssthresh) {
+		pcb->cwnd += NB_MIN(acked, 2 * m);           /* RFC 5681 3.1 eq. 2, RFC 3465 */
+	} else {
+		pcb->bytes_acked += acked;                   /* RFC 5681 3.1 eq. 3, byte counting */
+		if (pcb->bytes_acked >= pcb->cwnd) {
+			pcb->bytes_acked -= pcb->cwnd;
+			pcb->cwnd += m;
+		}
+	}
+	if (pcb->cwnd > TCP_CWND_MAX)
+		pcb->cwnd = TCP_CWND_MAX;
+}
+
+/* The next hole to resend in recovery: the first byte at or after from that
+ * the peer did not SACK, below SND.MAX; false if there is none. */
+static bool next_hole(const struct tcp_pcb *pcb, uint32_t from, uint32_t *seq)
+{
+	uint32_t x = from, end;
+	while (SEQ_LT(x, pcb->snd_max) && tcp_sack_covers(pcb, x, &end))
+		x = end;
+	if (!SEQ_LT(x, pcb->snd_max))
+		return false;
+	*seq = x;
+	return true;
+}
+
+/* With SACK information, a hole is only worth resending if the peer holds
+ * data above it (RFC 6675 IsLost in spirit, simplified). */
+static bool hole_below_sacked(const struct tcp_pcb *pcb, uint32_t seq)
+{
+	for (int i = 0; i < pcb->nscore; i++)
+		if (SEQ_GT(pcb->score[i].start, seq))
+			return true;
+	return false;
+}
+
+/* tcp_cc_dupack: one duplicate ACK (RFC 5681 2 definition, checked by the
+ * caller). The third starts fast retransmit / NewReno recovery unless the
+ * loss was already handled (RFC 6582 3.2 step 2: SND.UNA - 1 <= recover). */
+void tcp_cc_dupack(struct tcp_pcb *pcb)
+{
+	struct nb_stack *s = pcb->stack;
+	uint32_t m = smss(pcb);
+	pcb->dupacks++;
+	NB_COUNT(s, tcp_dup_acks);
+	if (pcb->in_recovery) {
+		pcb->cwnd += m;                              /* RFC 6582 3.2 step 3 */
+		/* SACK: the peer reports more data above a hole not yet resent. */
+		uint32_t h;
+		if (pcb->sack_ok && next_hole(pcb, pcb->sack_hint, &h) && hole_below_sacked(pcb, h)) {
+			int n = tcp_retransmit_seg(pcb, h);
+			if (n > 0) {
+				NB_COUNT(s, tcp_sack_rexmits);
+				pcb->sack_hint = h + (uint32_t)n;
+			}
+		}
+		tcp_output(pcb);
+		return;
+	}
+	if (pcb->dupacks != 3)
+		return;
+	if (!SEQ_GT(pcb->snd_una - 1, pcb->recover))
+		return;
+	pcb->ssthresh = NB_MAX(tcp_flight_size(pcb) / 2, 2 * m);
+	pcb->recover = pcb->snd_max;
+	pcb->in_recovery = true;
+	pcb->partial_acked = false;
+	NB_COUNT(s, tcp_fast_retransmits);
+	int n = tcp_retransmit_seg(pcb, pcb->snd_una);
+	pcb->sack_hint = pcb->snd_una + (uint32_t)(n > 0 ? n : 0);
+	pcb->cwnd = pcb->ssthresh + 3 * m;
+	tcp_output(pcb);
+}
+
+/* tcp_cc_partial_or_full: new data acknowledged during recovery (RFC 6582
+ * 3.2 steps 4 and 5). SND.UNA is already updated. */
+void tcp_cc_partial_or_full(struct tcp_pcb *pcb, uint32_t acked)
+{
+	uint32_t m = smss(pcb);
+	if (SEQ_GEQ(pcb->snd_una, pcb->recover)) {
+		/* Full acknowledgment: deflate and leave recovery. */
+		uint32_t fl = tcp_flight_size(pcb);
+		pcb->cwnd = NB_MIN(pcb->ssthresh, NB_MAX(fl, m) + m);
+		pcb->in_recovery = false;
+		pcb->dupacks = 0;
+		pcb->bytes_acked = 0;
+		return;
+	}
+	/* Partial acknowledgment: the next hole was lost too. */
+	uint32_t h = pcb->snd_una;
+	if (pcb->sack_ok)
+		next_hole(pcb, pcb->snd_una, &h);
+	int n = tcp_retransmit_seg(pcb, h);
+	if (n > 0 && SEQ_GT(h + (uint32_t)n, pcb->sack_hint))
+		pcb->sack_hint = h + (uint32_t)n;
+	pcb->cwnd = acked >= pcb->cwnd ? m : pcb->cwnd - acked;
+	if (acked >= m)
+		pcb->cwnd += m;
+	if (!pcb->partial_acked) {
+		pcb->partial_acked = true;
+		tcp_rexmt_restart(pcb);                      /* "impatient" variant */
+	}
+}
+
+/* tcp_cc_rto: the retransmission timer expired (RFC 5681 3.1 eq. 4, RFC
+ * 6582 4). ssthresh only drops on the first expiry for this data. */
+void tcp_cc_rto(struct tcp_pcb *pcb)
+{
+	uint32_t m = smss(pcb);
+	if (pcb->backoff == 0)
+		pcb->ssthresh = NB_MAX(tcp_flight_size(pcb) / 2, 2 * m);
+	pcb->cwnd = m;
+	pcb->bytes_acked = 0;
+	pcb->in_recovery = false;
+	pcb->dupacks = 0;
+	pcb->recover = pcb->snd_max;
+	/* RFC 2018 8: the receiver may have reneged; forget what it SACKed. */
+	pcb->nscore = 0;
+}
+
+/* tcp_sack_update: merges the peer's SACK blocks into the scoreboard
+ * (sorted, disjoint ranges above SND.UNA). Blocks outside (SND.UNA, SND.MAX]
+ * (D-SACK, stale, bogus) are ignored. */
+void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
+{
+	for (int b = 0; b < o->nsack; b++) {
+		uint32_t st = o->sack[b].start, en = o->sack[b].end;
+		if (!SEQ_LT(st, en) || !SEQ_GT(st, pcb->snd_una) || SEQ_GT(en, pcb->snd_max))
+			continue;
+		/* insert [st, en), merging overlaps */
+		struct tcp_sack_blk nw[TCP_SCORE_MAX + 1];
+		int n = 0;
+		bool placed = false;
+		for (int i = 0; i < pcb->nscore; i++) {
+			struct tcp_sack_blk c = pcb->score[i];
+			if (SEQ_LT(c.end, st)) {
+				nw[n++] = c;
+			} else if (SEQ_GT(c.start, en)) {
+				if (!placed) {
+					nw[n++] = (struct tcp_sack_blk){st, en};
+					placed = true;
+				}
+				nw[n++] = c;
+			} else {
+				if (SEQ_LT(c.start, st))
+					st = c.start;
+				if (SEQ_GT(c.end, en))
+					en = c.end;
+			}
+		}
+		if (!placed)
+			nw[n++] = (struct tcp_sack_blk){st, en};
+		if (n > TCP_SCORE_MAX)
+			n = TCP_SCORE_MAX;   /* forget the highest: only costs a resend */
+		for (int i = 0; i < n; i++)
+			pcb->score[i] = nw[i];
+		pcb->nscore = n;
+	}
+}
+
+/* tcp_sack_clean: drops scoreboard ranges now below SND.UNA. */
+void tcp_sack_clean(struct tcp_pcb *pcb)
+{
+	int k = 0;
+	for (int i = 0; i < pcb->nscore; i++) {
+		struct tcp_sack_blk c = pcb->score[i];
+		if (SEQ_LEQ(c.end, pcb->snd_una))
+			continue;
+		if (SEQ_LT(c.start, pcb->snd_una))
+			c.start = pcb->snd_una;
+		pcb->score[k++] = c;
+	}
+	pcb->nscore = k;
+}
+
+/* tcp_sack_covers: true if the peer SACKed the byte at seq; *end is the end
+ * of that range. */
+bool tcp_sack_covers(const struct tcp_pcb *pcb, uint32_t seq, uint32_t *end)
+{
+	for (int i = 0; i < pcb->nscore; i++) {
+		if (SEQ_LEQ(pcb->score[i].start, seq) && SEQ_LT(seq, pcb->score[i].end)) {
+			*end = pcb->score[i].end;
+			return true;
+		}
+	}
+	return false;
+}

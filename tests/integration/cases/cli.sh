@@ -1,0 +1,82 @@
+# cases/cli.sh: what a run does when the input is wrong or the run is cut
+# short. Sourced by run.sh (NB, OUT, ROOT, check are defined there).
+CASES="$ROOT/tests/integration/cases"
+
+# A broken topology file: exit 2, file:line:col in the message, nothing created.
+bad_file_exit_2() {
+	local rc=0
+	"$NB" run "$CASES/broken.topo" --out "$OUT/broken" 2>"$OUT/broken.err" || rc=$?
+	cat "$OUT/broken.err"
+	[ $rc -eq 2 ] || { echo "exit $rc, want 2"; return 1; }
+	grep -q 'broken.topo:[0-9]*:[0-9]*: error:' "$OUT/broken.err"
+}
+check cli:bad-file-exit-2 bad_file_exit_2
+
+# A failing expectation: exit 1, and the JUnit report names the step.
+failing_expect_exit_1() {
+	local rc=0
+	"$NB" run "$CASES/failing.topo" --out "$OUT/failing" || rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, want 1"; return 1; }
+	grep -q '<failure' "$OUT/failing/junit.xml" || { echo "no <failure> in junit.xml"; return 1; }
+	grep -q 'failing.topo:[0-9]*\|line [0-9]*\|[0-9]*: ' "$OUT/failing/junit.xml"
+}
+check cli:failing-expect-exit-1 failing_expect_exit_1
+
+# Usage errors: exit 2 with a message; help exits 0.
+usage_errors() {
+	local rc=0
+	"$NB" frobnicate 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "unknown command: exit $rc"; return 1; }
+	rc=0; "$NB" run 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "run without file: exit $rc"; return 1; }
+	rc=0; "$NB" run /nonexistent.topo 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "missing file: exit $rc"; return 1; }
+	"$NB" --help | grep -q 'Commands:'
+}
+check cli:usage-errors usage_errors
+
+# kill -9 of a running nestbed: no node survives, clean leaves nothing.
+kill9_then_clean() {
+	"$NB" run "$CASES/long.topo" --out "$OUT/long" >/dev/null 2>&1 &
+	local pid=$! i
+	for i in $(seq 100); do
+		[ -S "/run/nestbed/$NESTBED_PREFIX-long/a.sock" ] && break
+		sleep 0.1
+	done
+	sleep 0.5
+	kill -9 $pid; wait $pid 2>/dev/null
+	sleep 0.3
+	local nodes
+	nodes=$(pgrep -x nestbed-node | while read -r p; do
+		tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | grep -q -- "$NESTBED_PREFIX-long" && echo "$p"; done)
+	[ -z "$nodes" ] || { echo "nodes survived: $nodes"; return 1; }
+	"$NB" clean
+}
+check cli:kill9-then-clean kill9_then_clean
+
+# --keep leaves a failed lab up for inspection; down removes it.
+keep_then_down() {
+	local rc=0
+	"$NB" run "$CASES/failing.topo" --keep --out "$OUT/keep" || rc=$?
+	[ $rc -eq 1 ] || { echo "exit $rc, want 1"; return 1; }
+	"$NB" list | grep -q '^failing' || { echo "lab not listed after --keep"; return 1; }
+	ip netns list | grep -q "^$NESTBED_PREFIX-failing-" || { echo "namespaces gone after --keep"; return 1; }
+	"$NB" ss failing:a | grep -q 'Proto' || { echo "ss failed on a kept lab"; return 1; }
+	"$NB" down failing
+}
+check cli:keep-then-down keep_then_down
+
+# Artifacts: reports, dumps, logs, and pcaps that tcpdump reads.
+artifacts() {
+	local d="$OUT/topo:ping"
+	d="$OUT/ping"
+	[ -d "$d" ] || "$NB" run "$ROOT/topologies/ping.topo" --out "$d" >/dev/null
+	for f in summary.json junit.xml alpha/node.log alpha/final.sockets.txt alpha/final.sockets.json \
+		alpha/final.stats.json alpha/eth0.pcap; do
+		[ -s "$d/$f" ] || { echo "missing artifact $f"; return 1; }
+	done
+	tcpdump -nr "$d/alpha/eth0.pcap" 2>/dev/null | grep -q 'ICMP echo request' ||
+		{ echo "pcap has no ICMP echo"; return 1; }
+	python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$d/summary.json"
+}
+check cli:artifacts artifacts
