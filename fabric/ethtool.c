@@ -92,19 +92,17 @@ static int feats_read_state(int fd, const char *ifname, struct feats *f, char *e
 static int feats_load(int fd, const char *ifname, struct feats *f, char *err, size_t errlen)
 {
 	memset(f, 0, sizeof(*f));
-	struct {
-		struct ethtool_sset_info hdr;
-		uint32_t count;
-	} si;
-	memset(&si, 0, sizeof(si));
-	si.hdr.cmd = ETHTOOL_GSSET_INFO;
-	si.hdr.sset_mask = UINT64_C(1) << ETH_SS_FEATURES;
-	int rc = eioctl(fd, ifname, &si, NULL);
+	/* ethtool_sset_info and room for one count after it */
+	uint64_t sbuf[(sizeof(struct ethtool_sset_info) + sizeof(uint32_t) + 7) / 8] = { 0 };
+	struct ethtool_sset_info *si = (struct ethtool_sset_info *)sbuf;
+	si->cmd = ETHTOOL_GSSET_INFO;
+	si->sset_mask = UINT64_C(1) << ETH_SS_FEATURES;
+	int rc = eioctl(fd, ifname, si, NULL);
 	if (rc < 0)
 		return nbnl_errf(err, errlen, rc, NULL, "ethtool %s: ETHTOOL_GSSET_INFO", ifname);
-	if (!(si.hdr.sset_mask & (UINT64_C(1) << ETH_SS_FEATURES)) || si.count == 0 || si.count > 4096)
+	if (!(si->sset_mask & (UINT64_C(1) << ETH_SS_FEATURES)) || si->data[0] == 0 || si->data[0] > 4096)
 		return nbnl_errf(err, errlen, -EOPNOTSUPP, NULL, "ethtool %s: no feature names", ifname);
-	f->n = si.count;
+	f->n = si->data[0];
 
 	struct ethtool_gstrings *gs = calloc(1, sizeof(*gs) + (size_t)f->n * ETH_GSTRING_LEN);
 	unsigned blocks = (f->n + 31) / 32;

@@ -373,6 +373,26 @@ static int write_state(struct lab *lab)
 	return fclose(f) ? -errno : 0;
 }
 
+/* impairments_placeable: every impaired link needs a custom host at one end
+ * (this kernel has no netem; the node's device layer does the work). */
+static int impairments_placeable(const struct topo *t, char *err, size_t errlen)
+{
+	for (int i = 0; i < t->n_links; i++) {
+		const struct topo_link *l = &t->links[i];
+		bool impaired = (l->text[0] && l->text[0][0]) || (l->text[1] && l->text[1][0]);
+		bool custom = false;
+		for (int e = 0; e < 2; e++)
+			if (l->end[e].kind == TOPO_END_IFACE && t->hosts[l->end[e].host].kind == TOPO_HOST_CUSTOM)
+				custom = true;
+		if (impaired && !custom) {
+			snprintf(err, errlen, "%s:%d: link %s %s: impairments need a custom host at one end "
+				 "(this kernel has no netem)", t->file, l->loc.line, l->end[0].name, l->end[1].name);
+			return -EOPNOTSUPP;
+		}
+	}
+	return 0;
+}
+
 int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char *err, size_t errlen)
 {
 	memset(lab, 0, sizeof(*lab));
@@ -382,6 +402,9 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		snprintf(err, errlen, "nestbed needs root to create namespaces and links (try sudo)");
 		return -EPERM;
 	}
+	int rc = impairments_placeable(t, err, errlen);
+	if (rc < 0)
+		return rc;
 	raise_fd_limit();
 	snprintf(lab->name, sizeof(lab->name), "%s-%s", o->prefix, t->name);
 	snprintf(lab->dir, sizeof(lab->dir), "%s/%s", LAB_RUN_DIR, lab->name);
@@ -417,7 +440,7 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		snprintf(lh->sock_path, sizeof(lh->sock_path), "%s/%s.sock", lab->dir, lh->name);
 	}
 
-	int rc = mkdir_p(lab->dir);
+	rc = mkdir_p(lab->dir);
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/owner", lab->dir);
 	if (rc < 0 || (rc = write_file(path, "%d\n", (int)getpid())) < 0 || (rc = write_state(lab)) < 0) {
@@ -497,4 +520,38 @@ int lab_node_request(struct lab *lab, int topo_host, int timeout_ms, struct node
 	if (n < 0 || (size_t)n >= sizeof(req))
 		return -E2BIG;
 	return nodeproc_request(&lh->np, timeout_ms, r, "%s", req);
+}
+
+int lab_host_restart(struct lab *lab, int topo_host, char *err, size_t errlen)
+{
+	struct lab_host *lh = lab_host(lab, topo_host);
+	if (!lh || !lh->custom) {
+		snprintf(err, errlen, "only custom hosts can be restarted");
+		return -EINVAL;
+	}
+	if (lh->alive || lh->np.pid > 0)
+		nodeproc_stop(&lh->np, 1000);
+	lh->alive = false;
+	int fd = netns_open(lh->netns, err, errlen);
+	if (fd < 0)
+		return fd;
+	/* A fresh stack, configured as the topology says. */
+	int rc = start_node(lab, topo_host, fd, err, errlen);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	/* Links that are down now stay down for the new stack too. */
+	const struct topo *t = lab->topo;
+	for (int i = 0; i < t->n_links; i++) {
+		if (!lab->link_down[i])
+			continue;
+		for (int e = 0; e < 2; e++) {
+			const struct topo_end *end = &t->links[i].end[e];
+			if (end->kind == TOPO_END_IFACE && end->host == topo_host &&
+			    (rc = node_config(lab, topo_host, err, errlen, "link %s down",
+					      t->hosts[topo_host].ifaces[end->iface].name)) < 0)
+				return rc;
+		}
+	}
+	return 0;
 }

@@ -49,10 +49,28 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
-/* make_shared_mount: makes dir a shared mount point, bind-mounting it onto
- * itself first when it is not a mount point yet (MS_SHARED then says
- * EINVAL). */
-static int make_shared_mount(const char *dir, char *err, size_t errlen)
+/* dir_is_empty: 1 if dir has no entries but "." and "..", 0 if it has,
+ * or a negative errno. */
+static int dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return -errno;
+	struct dirent *e;
+	int empty = 1;
+	while (empty && (e = readdir(d)))
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+			empty = 0;
+	closedir(d);
+	return empty;
+}
+
+/* make_shared_mount: makes dir a shared mount point.  When it is not a
+ * mount point yet (MS_SHARED then says EINVAL) it becomes one: a tmpfs if
+ * own_tmpfs and the directory is empty (pin files then cost no disk
+ * inodes where /run is not a tmpfs), else a bind mount of itself, as
+ * iproute2 does for /run/netns (which may hold other programs' pins). */
+static int make_shared_mount(const char *dir, bool own_tmpfs, char *err, size_t errlen)
 {
 	int rc = mkdir_p(dir);
 	if (rc < 0)
@@ -61,8 +79,12 @@ static int make_shared_mount(const char *dir, char *err, size_t errlen)
 		return 0;
 	if (errno != EINVAL)
 		return nbnl_errf(err, errlen, -errno, NULL, "make %s a shared mount", dir);
-	if (mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0)
+	if (own_tmpfs && dir_is_empty(dir) == 1) {
+		if (mount("nestbed", dir, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "mode=0755") < 0)
+			return nbnl_errf(err, errlen, -errno, NULL, "mount a tmpfs on %s", dir);
+	} else if (mount(dir, dir, "none", MS_BIND | MS_REC, NULL) < 0) {
 		return nbnl_errf(err, errlen, -errno, NULL, "bind mount %s onto itself", dir);
+	}
 	if (mount("", dir, "none", MS_SHARED | MS_REC, NULL) < 0)
 		return nbnl_errf(err, errlen, -errno, NULL, "make %s a shared mount", dir);
 	return 0;
@@ -77,9 +99,9 @@ static int prepare_dirs(char *err, size_t errlen)
 	int rc = 0;
 	pthread_mutex_lock(&dirs_lock);
 	if (!dirs_ready) {
-		rc = make_shared_mount(NETNS_RUN_DIR, err, errlen);
+		rc = make_shared_mount(NETNS_RUN_DIR, false, err, errlen);
 		if (rc == 0)
-			rc = make_shared_mount(NETNS_UTS_DIR, err, errlen);
+			rc = make_shared_mount(NETNS_UTS_DIR, true, err, errlen);
 		dirs_ready = rc == 0;
 	}
 	pthread_mutex_unlock(&dirs_lock);

@@ -6,9 +6,12 @@
  * (/proc/thread-self/ns/net of a thread that just unshared) onto an empty
  * file /run/netns/NAME; the host's UTS namespace (its hostname) is pinned
  * the same way at /run/nestbed/uts/NAME.  Both directories are made shared
- * mount points (bind-mounted onto themselves first if needed) so that a
- * mount or unmount there propagates to every mount namespace that can see
- * it, and an unmount really lets the namespace go.  Because the pins are
+ * mount points so that a mount or unmount there propagates to every mount
+ * namespace that can see it, and an unmount really lets the namespace go.
+ * /run/netns, which other programs share, becomes one as with iproute2 (a
+ * bind mount onto itself); /run/nestbed/uts, ours alone, becomes a small
+ * tmpfs when it is not a mount point yet and is empty, so pin files cost no
+ * disk inodes on machines where /run is not a tmpfs (this one: ext4).  Because the pins are
  * mounts, not processes, they survive a crash of the controller: `nestbed
  * clean` finds them by prefix with netns_list and removes them with
  * netns_delete (umount2 MNT_DETACH + unlink).  Deleting a network namespace

@@ -34,8 +34,10 @@ struct nbnl {
 	int rc;                    /* first failure not yet reported, or 0 */
 	char rc_text[NBNL_ERRLEN];
 	char labels[NBNL_QMAX][NBNL_LABEL];
-	char qbuf[NBNL_QBUF] __attribute__((aligned(8)));
-	char rbuf[NBNL_RBUF] __attribute__((aligned(8)));
+	/* Separate, unzeroed allocations: a controller keeps one socket per
+	 * namespace open, and pages it never writes cost nothing. */
+	char *qbuf; /* NBNL_QBUF */
+	char *rbuf; /* NBNL_RBUF */
 };
 
 /* nbnl_errf: see nl.h. */
@@ -102,6 +104,12 @@ int nbnl_open(struct nbnl **out, int netns_fd, char *err, size_t errlen)
 	if (!nl)
 		return nbnl_errf(err, errlen, -ENOMEM, NULL, "netlink socket");
 	nl->seq_next = nl->seq_base = 1;
+	nl->qbuf = malloc(NBNL_QBUF);
+	nl->rbuf = malloc(NBNL_RBUF);
+	if (!nl->qbuf || !nl->rbuf) {
+		nbnl_close(nl);
+		return nbnl_errf(err, errlen, -ENOMEM, NULL, "netlink socket");
+	}
 	int rc = 0;
 	if (netns_fd < 0) {
 		rc = open_here(nl, err, errlen);
@@ -139,6 +147,8 @@ void nbnl_close(struct nbnl *nl)
 		return;
 	if (nl->sock)
 		mnl_socket_close(nl->sock);
+	free(nl->qbuf);
+	free(nl->rbuf);
 	free(nl);
 }
 
@@ -151,14 +161,17 @@ static void finish_cur(struct nbnl *nl)
 	}
 }
 
-/* parse_extack: reads NLMSGERR_ATTR_MSG (and a missing-attribute hint)
- * from the TLVs in [p, end) into kmsg. */
-static void parse_extack(const char *p, const char *end, char *kmsg, size_t kmsglen)
+/* parse_extack: reads NLMSGERR_ATTR_MSG, and hints about a missing or an
+ * invalid attribute, from the TLVs in [p, end) into kmsg.  req is the
+ * request the reply answers (or NULL): an invalid attribute's offset is
+ * resolved to its type there. */
+static void parse_extack(const char *p, const char *end, const struct nlmsghdr *req,
+			 char *kmsg, size_t kmsglen)
 {
 	const struct nlattr *a = (const struct nlattr *)p;
 	int left = (int)(end - p);
-	const char *msg = NULL;
-	int miss = -1;
+	const char *msg = "";
+	long miss = -1, offs = -1;
 	while (mnl_attr_ok(a, left)) {
 		uint16_t t = mnl_attr_get_type(a);
 		uint16_t plen = mnl_attr_get_payload_len(a);
@@ -166,21 +179,29 @@ static void parse_extack(const char *p, const char *end, char *kmsg, size_t kmsg
 		if (t == NLMSGERR_ATTR_MSG && plen > 0 && memchr(pl, '\0', plen))
 			msg = pl;
 		else if (t == NLMSGERR_ATTR_MISS_TYPE && plen >= 4)
-			miss = (int)mnl_attr_get_u32(a);
+			miss = mnl_attr_get_u32(a);
+		else if (t == NLMSGERR_ATTR_OFFS && plen >= 4)
+			offs = mnl_attr_get_u32(a);
 		left -= MNL_ALIGN(a->nla_len);
 		a = (const struct nlattr *)((const char *)a + MNL_ALIGN(a->nla_len));
 	}
-	if (msg && miss >= 0)
-		snprintf(kmsg, kmsglen, "%s; missing attribute type %d", msg, miss);
-	else if (msg)
-		snprintf(kmsg, kmsglen, "%s", msg);
-	else if (miss >= 0)
-		snprintf(kmsg, kmsglen, "missing attribute type %d", miss);
+	int n = snprintf(kmsg, kmsglen, "%s", msg);
+	if (n < 0 || (size_t)n >= kmsglen)
+		return;
+	const char *sep = *msg ? "; " : "";
+	if (miss >= 0) {
+		snprintf(kmsg + n, kmsglen - (size_t)n, "%smissing attribute type %ld", sep, miss);
+	} else if (offs >= 0 && req && (size_t)offs + sizeof(struct nlattr) <= req->nlmsg_len) {
+		const struct nlattr *bad = (const struct nlattr *)((const char *)req + offs);
+		snprintf(kmsg + n, kmsglen - (size_t)n, "%sattribute type %u at offset %ld", sep,
+			 (unsigned)mnl_attr_get_type(bad), offs);
+	}
 }
 
-/* terminal_status: for an NLMSG_ERROR or NLMSG_DONE message, returns its
- * error (0 or -errno) and fills kmsg with the ext-ack text, if any. */
-static int terminal_status(const struct nlmsghdr *nlh, char *kmsg, size_t kmsglen)
+/* terminal_status: for an NLMSG_ERROR or NLMSG_DONE message answering req
+ * (or NULL), returns its error (0 or -errno) and fills kmsg with the
+ * ext-ack text, if any. */
+static int terminal_status(const struct nlmsghdr *nlh, const struct nlmsghdr *req, char *kmsg, size_t kmsglen)
 {
 	const char *pl = mnl_nlmsg_get_payload(nlh);
 	const char *end = (const char *)nlh + nlh->nlmsg_len;
@@ -194,7 +215,7 @@ static int terminal_status(const struct nlmsghdr *nlh, char *kmsg, size_t kmsgle
 			if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 				off += MNL_ALIGN(e->msg.nlmsg_len) - MNL_NLMSG_HDRLEN;
 			if (pl + off < end)
-				parse_extack(pl + off, end, kmsg, kmsglen);
+				parse_extack(pl + off, end, req, kmsg, kmsglen);
 		}
 		return e->error > 0 ? -e->error : e->error;
 	}
@@ -203,8 +224,20 @@ static int terminal_status(const struct nlmsghdr *nlh, char *kmsg, size_t kmsgle
 	if (nlh->nlmsg_len >= MNL_NLMSG_HDRLEN + sizeof(int))
 		memcpy(&status, pl, sizeof(status));
 	if (status != 0 && (nlh->nlmsg_flags & NLM_F_ACK_TLVS) && pl + sizeof(int) < end)
-		parse_extack(pl + sizeof(int), end, kmsg, kmsglen);
+		parse_extack(pl + sizeof(int), end, req, kmsg, kmsglen);
 	return status > 0 ? -status : status;
+}
+
+/* queued: the idx-th message of the len bytes just sent from qbuf (still
+ * intact while its replies are read), or NULL. */
+static const struct nlmsghdr *queued(const struct nbnl *nl, size_t len, unsigned idx)
+{
+	const struct nlmsghdr *m = (const struct nlmsghdr *)nl->qbuf;
+	int left = (int)len;
+	for (unsigned i = 0; mnl_nlmsg_ok(m, left); i++, m = mnl_nlmsg_next(m, &left))
+		if (i == idx)
+			return m;
+	return NULL;
 }
 
 /* note_failure: keeps the first failure of message idx in nl->rc. */
@@ -238,11 +271,12 @@ static int flush(struct nbnl *nl, uint32_t qseq, nbnl_cb cb, void *data, char *q
 		return rc;
 	}
 	unsigned done = 0;
+	bool ended[NBNL_QMAX] = { false }; /* a message's terminal reply seen */
 	int qrc = 0;
 	bool cb_stopped = false;
 	char kmsg[NBNL_ERRLEN];
 	while (done < n) {
-		ssize_t r = mnl_socket_recvfrom(nl->sock, nl->rbuf, sizeof(nl->rbuf));
+		ssize_t r = mnl_socket_recvfrom(nl->sock, nl->rbuf, NBNL_RBUF);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -268,10 +302,15 @@ static int flush(struct nbnl *nl, uint32_t qseq, nbnl_cb cb, void *data, char *q
 				continue; /* stale: from an earlier, failed flush */
 			bool is_q = nlh->nlmsg_seq == qseq && cb;
 			if (nlh->nlmsg_type == NLMSG_ERROR || nlh->nlmsg_type == NLMSG_DONE) {
+				if (ended[idx])
+					continue; /* e.g. an ack after a dump's DONE */
+				ended[idx] = true;
 				done++;
-				int rc = terminal_status(nlh, kmsg, sizeof(kmsg));
+				int rc = terminal_status(nlh, NULL, kmsg, sizeof(kmsg));
 				if (rc == 0)
 					continue;
+				/* again, now resolving a bad attribute's offset */
+				rc = terminal_status(nlh, queued(nl, len, idx), kmsg, sizeof(kmsg));
 				if (is_q) {
 					if (qrc == 0)
 						qrc = nbnl_errf(qerr, qerrlen, rc, kmsg, "%s", nl->labels[idx]);

@@ -91,6 +91,10 @@ static void check_links(struct topo_ctx *cx, bool *ok)
 {
 	struct topo *t = cx->t;
 	int *sw_mtu_link = calloc((size_t)t->n_switches + 1, sizeof *sw_mtu_link);
+	if (!sw_mtu_link) {
+		topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
+		return;
+	}
 	for (int s = 0; s < t->n_switches; s++)
 		sw_mtu_link[s] = -1;
 	for (int i = 0; i < t->n_links && !cx->stopped; i++) {
@@ -182,7 +186,8 @@ static void check_impair(struct topo_ctx *cx, const bool *ok)
 		}
 		for (int d = 0; d < 2; d++) {
 			impair_spec_format(&k->dir[d], buf, sizeof buf);
-			k->text[d] = topo_strdup(buf);
+			if (!(k->text[d] = topo_strdup(buf)))
+				topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
 		}
 	}
 }
@@ -215,8 +220,10 @@ static void check_addrs(struct topo_ctx *cx)
 	struct addr_ref *v = malloc(((size_t)iface_total(t) + 1) * sizeof *v);
 	int n = 0;
 	char a[16];
-	if (!v)
+	if (!v) {
+		topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
 		return;
+	}
 	for (int h = 0; h < t->n_hosts; h++)
 		for (int i = 0; i < t->hosts[h].n_ifaces; i++) {
 			const struct topo_iface *f = &t->hosts[h].ifaces[i];
@@ -257,8 +264,10 @@ static void check_segments(struct topo_ctx *cx, const bool *ok)
 	struct topo *t = cx->t;
 	int *first = malloc(((size_t)t->n_switches + 1) * sizeof *first);
 	char a[16], b[16];
-	if (!first)
+	if (!first) {
+		topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
 		return;
+	}
 	for (int s = 0; s < t->n_switches; s++)
 		first[s] = -1;
 	for (int i = 0; i < t->n_links; i++) {
@@ -346,8 +355,10 @@ static void check_macs(struct topo_ctx *cx)
 	struct mac_ref *v = malloc(((size_t)iface_total(t) + 1) * sizeof *v);
 	int n = 0;
 	char m[18];
-	if (!v)
+	if (!v) {
+		topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
 		return;
+	}
 	for (int h = 0; h < t->n_hosts; h++)
 		for (int i = 0; i < t->hosts[h].n_ifaces; i++) {
 			struct topo_iface *f = &t->hosts[h].ifaces[i];
@@ -377,8 +388,10 @@ void topo_check_lab(struct topo_ctx *cx)
 	struct topo *t = cx->t;
 	bool *ok = calloc((size_t)t->n_links + 1, sizeof *ok);
 	cx->lab_checked = true;
-	if (!ok)
+	if (!ok) {
+		topo_report(cx, TOPO_ERROR, 0, 0, 0, "out of memory");
 		return;
+	}
 	if (!cx->lab_line)
 		topo_report(cx, TOPO_ERROR, 1, 1, 1, "no 'lab NAME' line: a topology starts with one, e.g. 'lab story'");
 	check_links(cx, ok);

@@ -75,6 +75,24 @@ static void param_suggest(struct topo_ctx *cx, const struct topo_line *l, int i)
 	topo_err_at(cx, l, i, "unknown parameter '%.64s'%s", l->tok[i].s, topo_suggest_text(&sg, buf, sizeof buf));
 }
 
+/* bad_bool: rejects a bad value of an on/off parameter before params_check
+ * sees it (params_check reads an unset bool on that path). */
+static bool bad_bool(const char *name, const char *value, char *err, size_t len)
+{
+	static const struct { const char *name; enum nb_param_kind kind; } table[] = {
+#define TOPO_PARAM_KIND(field, pname, kind, def, lo, hi) {pname, kind},
+		NB_PARAMS(TOPO_PARAM_KIND)
+#undef TOPO_PARAM_KIND
+	};
+	bool b;
+	for (size_t i = 0; i < NB_ARRAY_LEN(table); i++)
+		if (!strcmp(table[i].name, name) && table[i].kind == NB_P_BOOL && nb_parse_bool(value, &b)) {
+			snprintf(err, len, "%s wants on or off, not '%s'", name, value);
+			return true;
+		}
+	return false;
+}
+
 /* topo_param_check: checks `NAME VALUE` at words i, i+1 with params_check. */
 int topo_param_check(struct topo_ctx *cx, const struct topo_line *l, int i)
 {
@@ -86,7 +104,8 @@ int topo_param_check(struct topo_ctx *cx, const struct topo_line *l, int i)
 			topo_err_at(cx, l, i + 1, "'set %.64s' wants a value", l->tok[i].s);
 		return -1;
 	}
-	if (params_check(l->tok[i].s, l->tok[i + 1].s, err, sizeof err)) {
+	if (bad_bool(l->tok[i].s, l->tok[i + 1].s, err, sizeof err) ||
+	    params_check(l->tok[i].s, l->tok[i + 1].s, err, sizeof err)) {
 		if (!strncmp(err, "unknown parameter", 17))
 			param_suggest(cx, l, i);
 		else
@@ -110,8 +129,10 @@ static void body_set(struct topo_ctx *cx, const struct topo_line *l, struct topo
 		return;
 	}
 	struct topo_param *p = realloc(*arr, (size_t)(*n + 1) * sizeof *p);
-	if (!p)
+	if (!p) {
+		topo_err_at(cx, l, 0, "out of memory");
 		return;
+	}
 	*arr = p;
 	p = &p[(*n)++];
 	memset(p, 0, sizeof *p);
@@ -227,12 +248,12 @@ static int parse_cidr(const char *s, uint32_t *addr, int *prefix, const char **w
 	const char *slash = strchr(s, '/');
 	uint64_t p = 0;
 	if (!slash) {
-		*why = "wants ADDRESS/PREFIX such as 10.0.0.1/24";
+		*why = "ADDRESS/PREFIX such as 10.0.0.1/24";
 		return -1;
 	}
 	if ((size_t)(slash - s) >= sizeof buf || nb_ip4_parse((memcpy(buf, s, (size_t)(slash - s)),
 							      buf[slash - s] = 0, buf), addr)) {
-		*why = "wants an IPv4 address such as 10.0.0.1/24";
+		*why = "an IPv4 address with a prefix, such as 10.0.0.1/24";
 		return -1;
 	}
 	const char *d = slash + 1;
@@ -241,7 +262,7 @@ static int parse_cidr(const char *s, uint32_t *addr, int *prefix, const char **w
 	for (; *d && p != 99; d++)
 		p = (*d >= '0' && *d <= '9') ? p * 10 + (uint64_t)(*d - '0') : 99;
 	if (p < 1 || p > 32) {
-		*why = "wants a prefix length from 1 to 32";
+		*why = "a prefix length from 1 to 32, as in 10.0.0.1/24";
 		return -1;
 	}
 	*prefix = (int)p;
@@ -285,7 +306,7 @@ static void body_iface(struct topo_ctx *cx, const struct topo_line *l, struct to
 		else if (l->ntok < 2)
 			topo_err_at(cx, l, 1, "interface '%.64s' wants an address such as 10.0.0.1/24", n);
 		else
-			topo_err_at(cx, l, 1, "interface address %s, not '%.64s'", why, l->tok[1].s);
+			topo_err_at(cx, l, 1, "interface '%.32s' wants %s, not '%.64s'", n, why, l->tok[1].s);
 		return;
 	}
 	if (!topo_ifname_ok(n)) {
@@ -354,7 +375,7 @@ static void body_route(struct topo_ctx *cx, const struct topo_line *l, struct to
 	}
 	if (strcmp(l->tok[1].s, "default")) {
 		if (parse_cidr(l->tok[1].s, &r.dst, &r.prefix, &why)) {
-			topo_err_at(cx, l, 1, "route destination %s or 'default', not '%.64s'", why, l->tok[1].s);
+			topo_err_at(cx, l, 1, "'route' wants 'default' or %s, not '%.64s'", why, l->tok[1].s);
 			return;
 		}
 		uint32_t mask = r.prefix ? ~0u << (32 - r.prefix) : 0;
@@ -416,8 +437,10 @@ static void body_route(struct topo_ctx *cx, const struct topo_line *l, struct to
 		return;
 	}
 	void *p = realloc(h->routes, (size_t)(h->n_routes + 1) * sizeof *h->routes);
-	if (!p)
+	if (!p) {
+		topo_err_at(cx, l, 0, "out of memory");
 		return;
+	}
 	h->routes = p;
 	r.loc = topo_loc_of(l, 0);
 	h->routes[h->n_routes++] = r;
@@ -455,8 +478,12 @@ static void body_host(struct topo_ctx *cx, const struct topo_line *l)
 		h->forward = b;
 		if (h->kind == TOPO_HOST_CUSTOM) {
 			void *p = realloc(h->params, (size_t)(h->n_params + 1) * sizeof *h->params);
-			if (!p || h->n_params >= TOPO_PARAMS_MAX)
+			if (!p || h->n_params >= TOPO_PARAMS_MAX) {
+				if (p)
+					h->params = p;
+				topo_err_at(cx, l, 0, "too many parameters or out of memory");
 				return;
+			}
 			h->params = p;
 			struct topo_param *pp = &h->params[h->n_params++];
 			snprintf(pp->name, sizeof pp->name, "ip.forward");
@@ -489,8 +516,8 @@ static bool end_ok(const char *s)
 int topo_spec_words(struct topo_ctx *cx, const struct topo_line *l, int from, const bool *skip,
 		    struct impair_spec *out)
 {
-	const char *w[TOPO_TOKENS_MAX];
-	int idx[TOPO_TOKENS_MAX], n = 0;
+	const char *w[TOPO_TOKENS_MAX] = {NULL};
+	int idx[TOPO_TOKENS_MAX] = {0}, n = 0;
 	struct impair_err err;
 	for (int i = from; i < l->ntok; i++)
 		if (!skip || !skip[i]) {

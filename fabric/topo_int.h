@@ -2,9 +2,10 @@
  *
  *   topo_lex.c    text -> lines -> words (quotes, comments, columns)
  *   topo_diag.c   error/warning/note printing with caret; "did you mean"
- *   topo_parse.c  the driver, declarations (lab, seed, defaults, host, switch,
- *                 link), topo_free and lookups
- *   topo_step.c   script steps
+ *   topo_parse.c  the driver, word parsers, topo_free and lookups
+ *   topo_decl.c   declarations: lab, seed, defaults, host, switch, link
+ *   topo_step.c   script steps on a host ("HOST: ...") and the step dispatcher
+ *   topo_lab_step.c  lab-wide steps: set, link, partition, wait, expect, ...
  *   topo_check.c  name resolution and meaning: addresses, MTUs, links,
  *                 routes, host kinds, objects
  */

@@ -498,7 +498,10 @@ void topo_step_line(struct topo_ctx *cx, struct topo_line *l)
 			return;
 		}
 	}
-	/* failed: forget what it defined, and keep quiet about those names later */
+	/* failed: forget what it defined, and keep quiet about those names later.
+	 * A failure without any error so far can only be memory. */
+	if (cx->errors == 0)
+		topo_err_at(cx, l, 0, "out of memory");
 	for (int i = objs; i < t->n_objs; i++)
 		topo_poison(cx, t->objs[i].name);
 	t->n_objs = objs;

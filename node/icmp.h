@@ -109,6 +109,9 @@ int icmp_errno(uint8_t type, uint8_t code);
  * requests; picks a free identifier into *id. 0, -ENOMEM or -EAGAIN. */
 int icmp_echo_register(struct nb_stack *s, const struct icmp_echo_handler *h, void *arg,
 		       uint16_t *id);
+/* icmp_echo_lookup: the arg registered for id if it was registered with
+ * the handler table h (so an owner finds only its own), else NULL. */
+void *icmp_echo_lookup(const struct nb_stack *s, uint16_t id, const struct icmp_echo_handler *h);
 /* icmp_echo_unregister: forgets the handler of id (release is not called). */
 void icmp_echo_unregister(struct nb_stack *s, uint16_t id);
 /* icmp_echo_send: one echo request to dst with data[0..len) (ttl 0 = default).

@@ -163,16 +163,14 @@ void impair_set_spec(struct impair *imp, const struct impair_spec *spec, nb_time
 	impair_spec_init(s);                   /* only the groups spec names count */
 	if (spec)
 		impair_spec_merge(s, spec);
-	imp->passthrough = impair_spec_is_noop(s);
-	if (imp->passthrough)                  /* a no-op acts exactly as empty */
-		impair_spec_init(s);
+	imp->passthrough = impair_spec_is_noop(s);   /* impair_offer skips every stage */
 	if (s->drop_count > IMPAIR_DROP_MAX)
 		s->drop_count = IMPAIR_DROP_MAX;
 	uint32_t i = 0;
 	while (i < s->drop_count && s->drop[i] <= imp->pkt_no)
 		i++;
 	imp->drop_idx = i;
-	if (!s->gilbert)
+	if (!s->gilbert || imp->passthrough)
 		imp->ge_bad = false;
 	if (s->rate_bps != old_rate)
 		imp->busy_rem = 0;
@@ -463,11 +461,23 @@ int impair_offer(struct impair *imp, const uint8_t *frame, size_t len, nb_time_t
 		imp->c.dropped_mem++;
 		return -EMSGSIZE;
 	}
+	bool oom;
+	struct impair_pkt *p;
+	if (imp->passthrough) {                /* a no-op spec acts as an empty one */
+		p = pkt_new(imp, frame, len, now, &oom);
+		if (!p) {
+			imp->c.dropped_mem++;
+			return oom ? -ENOMEM : 0;
+		}
+		if (schedule(imp, p, now) < 0) {
+			imp->c.dropped_mem++;
+			pkt_put(imp, p);
+			return -ENOMEM;
+		}
+		return 0;
+	}
 	struct draws d;
-	if (imp->passthrough)
-		memset(&d, 0, sizeof(d));
-	else
-		draw(imp, &d);
+	draw(imp, &d);
 	bool drop_list = s->drop_count && listed(imp, n);
 	bool drop_loss = lost(imp, &d);        /* the chain moves either way */
 	if (drop_list) {
@@ -478,8 +488,7 @@ int impair_offer(struct impair *imp, const uint8_t *frame, size_t len, nb_time_t
 		imp->c.dropped_loss++;
 		return 0;
 	}
-	bool oom;
-	struct impair_pkt *p = pkt_new(imp, frame, len, now, &oom);
+	p = pkt_new(imp, frame, len, now, &oom);
 	if (!p) {
 		imp->c.dropped_mem++;
 		return oom ? -ENOMEM : 0;

@@ -143,7 +143,7 @@ struct impair_stats {
 };
 
 struct impair {
-	struct impair_spec spec;
+	struct impair_spec spec;     /* the current spec (read it to merge a change) */
 	bool passthrough;            /* spec is a no-op */
 	struct nb_rng rng;
 	uint64_t pkt_no;             /* frames offered so far */

@@ -70,6 +70,9 @@ struct nb_reass {
 	struct ip_loop_pkt *loop_head, *loop_tail;
 	size_t loop_len;
 	struct nb_timer loop_timer;          /* delivers looped-back datagrams */
+	bool loop_running;                   /* inside loop_timer's callback */
+	unsigned loop_rounds;                /* rounds run at instant loop_last */
+	nb_time_t loop_last;
 };
 
 int ip_reass_init(struct nb_stack *s);

@@ -565,9 +565,11 @@ int nb_setsockopt(struct nb_stack *s, int fd, enum nb_sockopt opt, uint64_t valu
 	switch (opt) {
 	case NB_SO_REUSEADDR:
 		so->reuse = value != 0;
-		if (so->udp)
+		if (so->udp) {
 			so->udp->reuse = so->reuse;
-		return 0;
+			return 0;
+		}
+		return tcp_setopt(so->tcp, TCP_OPT_REUSEADDR, value);
 	case NB_SO_NODELAY:
 		return so->tcp ? tcp_setopt(so->tcp, TCP_OPT_NODELAY, value) : -ENOPROTOOPT;
 	case NB_SO_SNDBUF:

@@ -135,6 +135,7 @@ struct tcp_pcb {
 	uint32_t rcv_mss;                 /* largest segment the peer sent, estimates its MSS */
 	uint32_t rcv_unacked;             /* bytes received since our last ACK */
 	bool ack_now;                     /* an ACK must go out at the next tcp_output */
+	bool syn_wnd_capped;              /* last window sent was a SYN's (unscaled) */
 
 	/* Options negotiated on SYN. */
 	uint16_t mss;                     /* effective send MSS */

@@ -5,7 +5,7 @@
  *
  *   cwnd < ssthresh   slow start: cwnd += min(acked, L), L = 2*SMSS (RFC 3465)
  *   cwnd >= ssthresh  congestion avoidance: +SMSS per cwnd bytes acked
- *   3rd dup ACK       ssthresh = max(FlightSize/2, 2*SMSS), recover = SND.MAX,
+ *   3rd dup ACK       (if SND.UNA >= recover) ssthresh = max(FlightSize/2, 2*SMSS), recover = SND.MAX,
  *                     resend SND.UNA, cwnd = ssthresh + 3*SMSS
  *   more dup ACKs     cwnd += SMSS (inflate), send new data if allowed
  *   partial ACK       resend the next hole, cwnd -= acked (+SMSS if acked
@@ -77,7 +77,7 @@ static bool hole_below_sacked(const struct tcp_pcb *pcb, uint32_t seq)
 
 /* tcp_cc_dupack: one duplicate ACK (RFC 5681 2 definition, checked by the
  * caller). The third starts fast retransmit / NewReno recovery unless the
- * loss was already handled (RFC 6582 3.2 step 2: SND.UNA - 1 <= recover). */
+ * ACK does not cover recover (RFC 6582 3.2 step 2). */
 void tcp_cc_dupack(struct tcp_pcb *pcb)
 {
 	struct nb_stack *s = pcb->stack;
@@ -100,7 +100,9 @@ void tcp_cc_dupack(struct tcp_pcb *pcb)
 	}
 	if (pcb->dupacks != 3)
 		return;
-	if (!SEQ_GT(pcb->snd_una - 1, pcb->recover))
+	/* recover holds SND.MAX at the last loss (one past the highest byte
+	 * sent then): duplicates for data older than that are ignored. */
+	if (SEQ_LT(pcb->snd_una, pcb->recover))
 		return;
 	pcb->ssthresh = NB_MAX(tcp_flight_size(pcb) / 2, 2 * m);
 	pcb->recover = pcb->snd_max;

@@ -326,9 +326,10 @@ static bool process_ack(struct tcp_pcb *pcb, const struct tcp_seg *g, bool *ourf
 		else if (!pcb->in_recovery && !pcb->persist)
 			tcp_rexmt_restart(pcb);
 	} else if (g->ack == pcb->snd_una && g->rawlen == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
-		   pcb->snd_max != pcb->snd_una &&
+		   pcb->snd_max != pcb->snd_una && pcb->snd_wnd != 0 && !pcb->persist &&
 		   ((uint32_t)g->wnd << pcb->snd_wscale) == pcb->snd_wnd) {
-		/* RFC 5681 2: a duplicate ACK. */
+		/* RFC 5681 2: a duplicate ACK (answers to zero-window probes
+		 * are not: nothing was lost). */
 		if (pcb->sack_ok && g->opt.nsack)
 			tcp_sack_update(pcb, &g->opt);
 		window_update(pcb, g);

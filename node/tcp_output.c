@@ -61,13 +61,13 @@ uint32_t tcp_rcv_space(const struct tcp_pcb *pcb)
 }
 
 /* The window we would offer now, in bytes, following RFC 9293 3.8.6.2.2:
- * the right edge moves only by at least min(RCV.BUFF/2, MSS) and never
- * back (RFC 9293 3.8.6). */
+ * the right edge moves only by at least min(RCV.BUFF/2, Eff.snd.MSS) (the
+ * connection's MSS) and never back (RFC 9293 3.8.6). */
 static uint32_t rcv_window_calc(const struct tcp_pcb *pcb, uint32_t *cur_out)
 {
 	uint32_t cur = SEQ_GT(pcb->rcv_adv, pcb->rcv_nxt) ? pcb->rcv_adv - pcb->rcv_nxt : 0;
 	uint32_t win = NB_MIN(tcp_rcv_space(pcb), (uint32_t)TCP_MAXWIN << pcb->rcv_wscale);
-	uint32_t step = NB_MIN((uint32_t)(pcb->rcvbuf_cap / 2), (uint32_t)pcb->our_mss);
+	uint32_t step = NB_MIN((uint32_t)(pcb->rcvbuf_cap / 2), (uint32_t)pcb->mss);
 	if (win < cur || win - cur < step)
 		win = cur;
 	*cur_out = cur;
@@ -82,13 +82,17 @@ static uint16_t window_field(struct tcp_pcb *pcb, bool syn)
 		uint32_t w = NB_MIN(tcp_rcv_space(pcb), (uint32_t)TCP_MAXWIN);
 		pcb->rcv_adv = pcb->rcv_nxt + w;
 		pcb->rcv_wnd = w;
+		pcb->syn_wnd_capped = true;
 		return (uint16_t)w;
 	}
+	pcb->syn_wnd_capped = false;
+	/* Scaling truncates: the edge the peer sees may fall short of the one
+	 * we promised by less than one unit (RFC 7323 2.4); we keep accepting
+	 * up to the promise (rcv_adv never moves back), and rounding down
+	 * keeps the promise within the buffer. */
 	uint32_t cur, win = rcv_window_calc(pcb, &cur);
 	uint8_t sh = pcb->rcv_wscale;
 	uint32_t field = win >> sh;
-	if ((field << sh) < cur)     /* rounding must not pull the edge back */
-		field = (cur + (1u << sh) - 1) >> sh;
 	if (field > TCP_MAXWIN)
 		field = TCP_MAXWIN;
 	uint32_t edge = pcb->rcv_nxt + (field << sh);
@@ -102,13 +106,18 @@ static uint16_t window_field(struct tcp_pcb *pcb, bool syn)
  * half the buffer (as the BSDs do), or a (nearly) closed window reopens. */
 static bool window_update_due(const struct tcp_pcb *pcb)
 {
+	/* Only the SYN's unscaled 16 bits held the window back: the next
+	 * segment we send anyway carries the real one (no extra ACK per
+	 * connection). */
+	if (pcb->syn_wnd_capped)
+		return false;
 	uint32_t cur, win = rcv_window_calc(pcb, &cur);
 	if (win <= cur)
 		return false;
 	uint32_t inc = win - cur;
-	if (inc >= 2u * pcb->our_mss || 2 * (size_t)inc >= pcb->rcvbuf_cap)
+	if (inc >= 2u * pcb->mss || 2 * (size_t)inc >= pcb->rcvbuf_cap)
 		return true;
-	return cur < pcb->our_mss;
+	return cur < pcb->mss;
 }
 
 static struct pbuf *txbuf_get(struct nb_stack *s)

@@ -16,6 +16,7 @@
 #define NB_APPS_PATTERN_H
 
 #include "nb.h"
+#include "sha256.h"
 
 #define PATTERN_SEED_MUL UINT64_C(0x9e3779b97f4a7c15)
 
@@ -50,6 +51,22 @@ static inline size_t pattern_check(const uint8_t *buf, size_t len, uint64_t offs
 		if (buf[i] != pattern_byte(seed, offset + i))
 			return i;
 	return len;
+}
+
+/* pattern_digest: SHA-256 of bytes [0, len) of the stream with seed, what a
+ * receiver of `len` pattern bytes should report. */
+static inline void pattern_digest(uint64_t seed, uint64_t len, uint8_t out[SHA256_LEN])
+{
+	uint8_t buf[4096];
+	struct sha256 c;
+	sha256_init(&c);
+	for (uint64_t off = 0; off < len;) {
+		size_t n = (size_t)NB_MIN((uint64_t)sizeof(buf), len - off);
+		pattern_fill(buf, n, off, seed);
+		sha256_update(&c, buf, n);
+		off += n;
+	}
+	sha256_final(&c, out);
 }
 
 #endif

@@ -863,6 +863,42 @@ static void test_set_spec(void **state)
 	trace_free(&t);
 }
 
+/* The way a runtime `impair` command changes a link: merge into imp.spec.
+ * A group that does nothing on its own (a queue without a rate) is kept. */
+static void test_merge_into_current(void **state)
+{
+	struct impair imp;
+	struct impair_spec s, part;
+	init_with(&imp, "queue 3 packets", 121);
+	assert_true(impair_is_passthrough(&imp));
+	spec_of(&part, "rate 1Mbit");
+	s = imp.spec;
+	impair_spec_merge(&s, &part);
+	impair_set_spec(&imp, &s, 0);
+	assert_false(impair_is_passthrough(&imp));
+	for (uint32_t i = 0; i < 10; i++)
+		offer_id(&imp, i, 0);
+	struct impair_stats st;
+	impair_stats(&imp, &st);
+	assert_int_equal(st.c.dropped_queue, 6);         /* 1 on the wire + 3 waiting */
+	impair_free(&imp);
+
+	/* a Gilbert chain that cannot enter the bad state is a no-op, even when
+	 * the previous chain was left in it */
+	init_with(&imp, "loss gilbert 100% 0%", 122);
+	offer_id(&imp, 1, 0);
+	assert_true(imp.ge_bad);
+	spec_of(&s, "loss gilbert 0% 0%");
+	impair_set_spec(&imp, &s, 0);
+	assert_true(impair_is_passthrough(&imp));
+	struct trace t = {0};
+	offer_id(&imp, 2, 0);
+	drain(&imp, &t);
+	assert_int_equal(t.n, 1);
+	impair_free(&imp);
+	trace_free(&t);
+}
+
 static void run_full(uint64_t seed, struct trace *t)
 {
 	struct impair imp;
@@ -983,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_queue_limit),
 		cmocka_unit_test(test_memory_cap),
 		cmocka_unit_test(test_set_spec),
+		cmocka_unit_test(test_merge_into_current),
 		cmocka_unit_test(test_determinism),
 		cmocka_unit_test(test_reentrant_release),
 		cmocka_unit_test(test_stats),

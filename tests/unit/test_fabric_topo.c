@@ -1,0 +1,810 @@
+/* test_fabric_topo.c: the topology language. Good files give the expected
+ * AST; broken files give the exact first diagnostic line (position, text and
+ * suggestion); every impairment keyword and unit; the impairment spec's
+ * canonical text round-trips; hostile input never crashes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "impair_spec.h"
+#include "nb.h"
+#include "topo.h"
+
+/* parse: parses text as "t.topo"; the diagnostics land in *diag (caller frees). */
+static int parse(const char *text, struct topo **t, char **diag)
+{
+	size_t n = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &n);
+	assert_non_null(f);
+	int rc = topo_parse_string("t.topo", text, strlen(text), t, f);
+	fclose(f);
+	if (diag)
+		*diag = buf;
+	else
+		free(buf);
+	return rc;
+}
+
+/* first_line: the first diagnostic line for text (static buffer). */
+static const char *first_line(const char *text, int *rc)
+{
+	static char line[512];
+	struct topo *t = NULL;
+	char *diag;
+	*rc = parse(text, &t, &diag);
+	topo_free(t);
+	snprintf(line, sizeof line, "%.*s", (int)strcspn(diag, "\n"), diag);
+	free(diag);
+	return line;
+}
+
+static uint32_t ip(const char *s)
+{
+	uint32_t a = 0;
+	assert_int_equal(nb_ip4_parse(s, &a), 0);
+	return a;
+}
+
+static const char good[] =
+	"# a lab notebook\n"
+	"lab story                      # the lab\n"
+	"seed 42\n"
+	"defaults\n"
+	"  set tcp.msl 2s\n"
+	"host client\n"
+	"  eth0 10.0.0.1/24\n"
+	"  route default via 10.0.0.254\n"
+	"  set tcp.nagle off\n"
+	"host server custom\n"
+	"  eth0 10.0.0.2/24 mac 02:00:00:00:00:02 mtu 9000\n"
+	"host router\n"
+	"  eth0 10.0.0.254/24\n"
+	"  eth1 10.0.1.1/24\n"
+	"  forward on\n"
+	"host linux kernel\n"
+	"  eth0 10.0.1.2/24\n"
+	"  route 10.0.0.0/16 via 10.0.1.1 dev eth0\n"
+	"switch lan0\n"
+	"link client:eth0 lan0 mtu 9000 delay 5ms loss 1%\n"
+	"link server:eth0 lan0\n"
+	"link router:eth0 lan0 mtu 9000\n"
+	"link router:eth1 linux:eth0\n"
+	"  router->linux loss 5% delay 10ms\n"
+	"  linux -> router rate 10Mbit queue 64KiB\n"
+	"\n"
+	"server: listen tcp 80 as web app sink\n"
+	"client: connect 10.0.0.2:80 as c nodelay from 4000\n"
+	"wait c established within 2s\n"
+	"dump sockets\n"
+	"client: send c 1MiB push\n"
+	"wait web received 1MiB within 10s\n"
+	"expect web digest == c digest sent\n"
+	"client: close c\n"
+	"wait c TIME_WAIT within 2s\n"
+	"server: app start http 8080 as web2\n"
+	"client: app start httpget http://server:8080/1MiB count 3 as get\n"
+	"client: ping router\n"
+	"linux: exec curl -s 'http://10.0.0.2:8080/1 MiB' \"a\\\"b\" timeout 5s as job expect exit 7\n"
+	"link router:eth1 linux:eth0 set loss 0% dir linux->router\n"
+	"link client:eth0 lan0 down\n"
+	"partition client | server linux\n"
+	"expect client counter tcp.retransmits >= 2\n"
+	"wait job exited within 10s\n"
+	"expect job exit 7\n";
+
+static void test_good_lab(void **state)
+{
+	(void)state;
+	struct topo *t;
+	char *diag;
+	assert_int_equal(parse(good, &t, &diag), 0);
+	assert_string_equal(diag, "");
+	free(diag);
+	assert_string_equal(t->name, "story");
+	assert_true(t->seed_given);
+	assert_int_equal(t->seed, 42);
+	assert_int_equal(t->n_defaults, 1);
+	assert_string_equal(t->defaults[0].name, "tcp.msl");
+	assert_string_equal(t->defaults[0].value, "2s");
+
+	assert_int_equal(t->n_hosts, 4);
+	const struct topo_host *c = &t->hosts[0], *s = &t->hosts[1], *r = &t->hosts[2], *k = &t->hosts[3];
+	assert_string_equal(c->name, "client");
+	assert_int_equal(c->kind, TOPO_HOST_CUSTOM);
+	assert_int_equal(s->kind, TOPO_HOST_CUSTOM);
+	assert_int_equal(k->kind, TOPO_HOST_KERNEL);
+	assert_int_equal(c->ifaces[0].addr, ip("10.0.0.1"));
+	assert_int_equal(c->ifaces[0].prefix, 24);
+	assert_int_equal(c->ifaces[0].mtu, 9000);            /* from its link */
+	assert_false(c->ifaces[0].mac_given);
+	static const uint8_t auto0[6] = {0x02, 0x6e, 0x62, 0, 0, 0}, auto21[6] = {0x02, 0x6e, 0x62, 0, 2, 1};
+	static const uint8_t given[6] = {2, 0, 0, 0, 0, 2};
+	assert_memory_equal(c->ifaces[0].mac, auto0, 6);
+	assert_memory_equal(r->ifaces[1].mac, auto21, 6);
+	assert_memory_equal(s->ifaces[0].mac, given, 6);
+	assert_true(s->ifaces[0].mtu_given);
+	assert_int_equal(c->n_routes, 1);
+	assert_int_equal(c->routes[0].prefix, 0);
+	assert_int_equal(c->routes[0].via, ip("10.0.0.254"));
+	assert_int_equal(c->routes[0].dev, 0);
+	assert_int_equal(k->routes[0].dst, ip("10.0.0.0"));
+	assert_int_equal(k->routes[0].prefix, 16);
+	assert_int_equal(c->n_params, 1);
+	assert_string_equal(c->params[0].name, "tcp.nagle");
+	assert_true(r->forward);
+	assert_int_equal(r->n_params, 1);
+	assert_string_equal(r->params[0].name, "ip.forward");
+	assert_string_equal(r->params[0].value, "on");
+	assert_false(c->forward);
+
+	assert_int_equal(t->n_switches, 1);
+	assert_int_equal(t->switches[0].mtu, 9000);
+	assert_int_equal(t->n_links, 4);
+	const struct topo_link *l0 = &t->links[0], *l3 = &t->links[3];
+	assert_int_equal(l0->end[0].kind, TOPO_END_IFACE);
+	assert_int_equal(l0->end[0].host, 0);
+	assert_int_equal(l0->end[0].iface, 0);
+	assert_int_equal(l0->end[1].kind, TOPO_END_SWITCH);
+	assert_int_equal(l0->end[1].sw, 0);
+	assert_int_equal(l0->mtu, 9000);
+	assert_int_equal(l0->dir[0].delay_ns, NB_MS(5));
+	assert_true(l0->dir[1].loss == 0.01);
+	assert_string_equal(l0->text[0], "delay 5ms loss 1%");
+	assert_string_equal(l0->text[1], "delay 5ms loss 1%");
+	assert_string_equal(t->links[1].text[0], "");
+	assert_int_equal(t->links[1].mtu, 9000);              /* from server:eth0 */
+	assert_int_equal(t->hosts[1].ifaces[0].link, 1);
+	assert_string_equal(l3->text[0], "delay 10ms loss 5%");
+	assert_string_equal(l3->text[1], "rate 10Mbit queue 64KiB");
+	assert_int_equal(l3->dir[1].rate_bps, 10000000);
+	assert_int_equal(l3->dir[1].queue_bytes, 65536);
+	assert_int_equal(l3->mtu, 1500);
+
+	assert_int_equal(t->n_objs, 5);
+	assert_string_equal(t->objs[0].name, "web");
+	assert_int_equal(t->objs[0].kind, TOPO_OBJ_LISTENER);
+	assert_int_equal(t->objs[0].app, TOPO_APP_SINK);
+	assert_int_equal(t->objs[0].host, 1);
+	assert_int_equal(t->objs[1].kind, TOPO_OBJ_CONN);
+	assert_int_equal(t->objs[4].kind, TOPO_OBJ_JOB);
+	assert_int_equal(topo_obj_find(t, "get"), 3);
+
+	assert_int_equal(t->n_steps, 19);
+	const struct topo_step *st = t->steps;
+	assert_int_equal(st[0].kind, TOPO_STEP_LISTEN);
+	assert_int_equal(st[0].host, 1);
+	assert_int_equal(st[0].u.listen.port, 80);
+	assert_int_equal(st[0].u.listen.backlog, 16);
+	assert_int_equal(st[0].u.listen.obj, 0);
+	assert_int_equal(st[0].loc.line, 27);
+	assert_string_equal(st[0].text, "server: listen tcp 80 as web app sink");
+	assert_int_equal(st[1].kind, TOPO_STEP_CONNECT);
+	assert_int_equal(st[1].u.connect.addr, ip("10.0.0.2"));
+	assert_int_equal(st[1].u.connect.port, 80);
+	assert_int_equal(st[1].u.connect.from_port, 4000);
+	assert_true(st[1].u.connect.nodelay);
+	assert_int_equal(st[2].kind, TOPO_STEP_WAIT);
+	assert_int_equal(st[2].u.wait.what, TOPO_WAIT_STATE);
+	assert_int_equal(st[2].u.wait.state, TOPO_TCP_ESTABLISHED);
+	assert_int_equal(st[2].u.wait.within_ns, NB_SEC(2));
+	assert_int_equal(st[3].kind, TOPO_STEP_DUMP);
+	assert_int_equal(st[3].host, -1);
+	assert_int_equal(st[4].u.send.bytes, 1 << 20);
+	assert_true(st[4].u.send.push);
+	assert_int_equal(st[5].u.wait.what, TOPO_WAIT_RECEIVED);
+	assert_int_equal(st[5].u.wait.bytes, 1 << 20);
+	assert_int_equal(st[6].u.expect.what, TOPO_EXPECT_DIGEST);
+	assert_int_equal(st[6].u.expect.obj, 0);
+	assert_int_equal(st[6].u.expect.of, TOPO_DIGEST_DEFAULT);
+	assert_int_equal(st[6].u.expect.obj2, 1);
+	assert_int_equal(st[6].u.expect.of2, TOPO_DIGEST_SENT);
+	assert_int_equal(st[6].u.expect.op, TOPO_EQ);
+	assert_int_equal(st[7].kind, TOPO_STEP_CLOSE);
+	assert_int_equal(st[8].u.wait.state, TOPO_TCP_TIME_WAIT);
+	assert_int_equal(st[9].u.app.app, TOPO_APP_HTTP);
+	assert_int_equal(st[9].u.app.port, 8080);
+	assert_int_equal(st[10].u.app.app, TOPO_APP_HTTPGET);
+	assert_int_equal(st[10].u.app.addr, ip("10.0.0.2"));
+	assert_int_equal(st[10].u.app.port, 8080);
+	assert_string_equal(st[10].u.app.path, "/1MiB");
+	assert_int_equal(st[10].u.app.count, 3);
+	assert_int_equal(st[11].kind, TOPO_STEP_PING);
+	assert_int_equal(st[11].u.ping.addr, ip("10.0.0.254"));
+	assert_int_equal(st[11].u.ping.count, 3);
+	assert_int_equal(st[11].u.ping.interval_ns, NB_MS(200));
+	assert_true(st[11].u.ping.expect_success);
+	assert_int_equal(st[12].kind, TOPO_STEP_EXEC);
+	assert_int_equal(st[12].host, 3);
+	assert_int_equal(st[12].u.exec.argc, 4);
+	assert_string_equal(st[12].u.exec.argv[0], "curl");
+	assert_string_equal(st[12].u.exec.argv[2], "http://10.0.0.2:8080/1 MiB");
+	assert_string_equal(st[12].u.exec.argv[3], "a\"b");
+	assert_null(st[12].u.exec.argv[4]);
+	assert_true(st[12].u.exec.background);
+	assert_int_equal(st[12].u.exec.timeout_ns, NB_SEC(5));
+	assert_true(st[12].u.exec.expect_exit);
+	assert_int_equal(st[12].u.exec.exit_code, 7);
+	assert_int_equal(st[13].kind, TOPO_STEP_LINK_SET);
+	assert_int_equal(st[13].u.link_set.link, 3);
+	assert_int_equal(st[13].u.link_set.dir, 1);
+	assert_int_equal(st[13].u.link_set.spec->has, IMPAIR_HAS_LOSS);
+	assert_string_equal(st[13].u.link_set.text, "loss 0%");
+	assert_int_equal(st[14].kind, TOPO_STEP_LINK_DOWN);
+	assert_int_equal(st[14].u.link.link, 0);
+	assert_int_equal(st[15].kind, TOPO_STEP_PARTITION);
+	assert_int_equal(st[15].u.partition.n_groups, 2);
+	assert_int_equal(st[15].u.partition.group[0], 0);
+	assert_int_equal(st[15].u.partition.group[1], 1);
+	assert_int_equal(st[15].u.partition.group[2], -1);
+	assert_int_equal(st[15].u.partition.group[3], 1);
+	assert_int_equal(st[16].u.expect.what, TOPO_EXPECT_COUNTER);
+	assert_int_equal(st[16].host, 0);
+	assert_string_equal(st[16].u.expect.counter, "tcp.retransmits");
+	assert_int_equal(st[16].u.expect.op, TOPO_GE);
+	assert_int_equal(st[16].u.expect.value, 2);
+	assert_int_equal(st[17].u.wait.what, TOPO_WAIT_EXITED);
+	assert_int_equal(st[18].u.expect.what, TOPO_EXPECT_EXIT);
+	assert_int_equal(st[18].u.expect.exit_code, 7);
+	topo_free(t);
+}
+
+static void test_lookups_and_names(void **state)
+{
+	(void)state;
+	struct topo *t;
+	bool fwd = false;
+	assert_int_equal(parse(good, &t, NULL), 0);
+	assert_int_equal(topo_host_find(t, "linux"), 3);
+	assert_int_equal(topo_host_find(t, "nobody"), -1);
+	assert_int_equal(topo_switch_find(t, "lan0"), 0);
+	assert_int_equal(topo_iface_find(&t->hosts[2], "eth1"), 1);
+	assert_int_equal(topo_link_find(t, "linux:eth0", "router:eth1", &fwd), 3);
+	assert_false(fwd);
+	assert_int_equal(topo_link_find(t, "client:eth0", "lan0", &fwd), 0);
+	assert_true(fwd);
+	assert_int_equal(topo_link_find(t, "client:eth0", "server:eth0", NULL), -1);
+	assert_string_equal(topo_tcp_state_name(TOPO_TCP_TIME_WAIT), "TIME_WAIT");
+	assert_string_equal(topo_app_name(TOPO_APP_HTTPGET), "httpget");
+	assert_string_equal(topo_step_name(TOPO_STEP_LINK_SET), "link set");
+	assert_string_equal(topo_obj_kind_name(TOPO_OBJ_LISTENER), "listener");
+	topo_free(t);
+	topo_free(NULL);
+}
+
+static void test_architecture_example(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"lab story\nseed 42\nhost client\n  eth0 10.0.0.1/24\nhost server\n  eth0 10.0.0.2/24\n"
+		"  set tcp.msl 2s\nhost linux kernel\n  eth0 10.0.1.2/24\n  route default via 10.0.1.1\n"
+		"host gw\n  eth0 10.0.1.1/24\nlink linux:eth0 gw:eth0\n"
+		"link client:eth0 server:eth0 mtu 1500 delay 5ms loss 1%\n\n"
+		"server: listen tcp 80 as web app sink\nclient: connect 10.0.0.2:80 as c\n"
+		"wait c established within 2s\ndump sockets\nclient: send c 1MiB\n"
+		"wait web received 1MiB within 10s\nexpect web digest == c digest\nclient: close c\n"
+		"wait c TIME_WAIT within 2s\n";
+	struct topo *t;
+	assert_int_equal(parse(text, &t, NULL), 0);
+	assert_int_equal(t->n_steps, 9);
+	topo_free(t);
+}
+
+/* The lab most error cases below add one line to. */
+#define HDR                                                                                  \
+	"lab x\nhost client\n  eth0 10.0.0.1/24\nhost server\n  eth0 10.0.0.2/24\n"             \
+	"  eth1 10.0.1.1/24\nhost linux kernel\n  eth0 10.0.1.2/24\nlink client:eth0 server:eth0\n" \
+	"link server:eth1 linux:eth0\nserver: listen tcp 80 as web\nclient: connect 10.0.0.2:80 as c\n"
+#define AB "lab x\nhost a\n  eth0 10.0.0.1/24\nhost b\n  eth0 10.0.0.2/24\n"
+
+static const struct {
+	const char *text, *first;
+} bad[] = {
+	{"lab x\nhots a\n", "t.topo:2:1: error: unknown keyword 'hots'; did you mean 'host'?"},
+	{"lab My_Lab\n", "t.topo:1:5: error: lab name 'My_Lab' may only use a-z, 0-9 and '-'"},
+	{"lab abcdefghijklm\n", "t.topo:1:5: error: lab name 'abcdefghijklm' is longer than 12 characters"},
+	{"host a\n", "t.topo:1:1: error: no 'lab NAME' line: a topology starts with one, e.g. 'lab story'"},
+	{"lab x\nlab y\n", "t.topo:2:1: error: second 'lab' line"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\nhost a\n", "t.topo:4:6: error: 'a' is already defined"},
+	{"lab x\nhost a\n  eth0 10.0.0.1\n",
+	 "t.topo:3:8: error: interface 'eth0' wants ADDRESS/PREFIX such as 10.0.0.1/24, not '10.0.0.1'"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24 mtu 70000\n",
+	 "t.topo:3:24: error: 'mtu' wants a whole number from 68 to 65535, not '70000'"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24 mac 01:00:00:00:00:01\n",
+	 "t.topo:3:24: error: MAC 01:00:00:00:00:01 is a multicast address (first byte odd)"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\n  set tcp.mls 2s\n",
+	 "t.topo:4:7: error: unknown parameter 'tcp.mls'; did you mean 'tcp.msl'?"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\n  rout default via 10.0.0.9\n",
+	 "t.topo:4:3: error: unknown host line 'rout'; did you mean 'route'?"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\n  route 10.1.0.1/16 via 10.0.0.9\n",
+	 "t.topo:4:9: error: route destination '10.1.0.1/16' has host bits set; did you mean '10.1.0.0/16'?"},
+	{"lab x\nhost a kernal\n", "t.topo:2:8: error: unknown host kind 'kernal'; did you mean 'kernel'?"},
+	{"lab x\nhost a kernel\n  eth0 10.0.0.1/24\n  set tcp.msl 2s\n",
+	 "t.topo:4:3: error: 'set' needs a custom host; 'a' is a kernel host (Linux's own stack)"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\nhost b\n  eth0 10.0.0.1/24\nlink a:eth0 b:eth0\n",
+	 "t.topo:5:3: error: address 10.0.0.1 is already used by a:eth0"},
+	{AB "link a:eth0 sevrer:eth0\nhost server\n", "t.topo:6:13: error: unknown host 'sevrer'; did you mean 'server'?"},
+	{AB "link a:eth0 b:eth1\n", "t.topo:6:15: error: host 'b' has no interface 'eth1'; did you mean 'eth0'?"},
+	{AB "link a:eth0 b:eth0 loss 101%\n", "t.topo:6:25: error: 'loss' must be between 0% and 100%, not '101%'"},
+	{AB "link a:eth0 b:eth0 delay 5\n", "t.topo:6:26: error: 'delay' wants a time such as 5ms or 1.5s, not '5'"},
+	{AB "link a:eth0 b:eth0 rate 10MB\n",
+	 "t.topo:6:25: error: 'rate' wants a rate such as 10Mbit or 512Kbit (bits per second), not '10MB'"},
+	{AB "link a:eth0 b:eth0 delay 5ms lose 1%\n", "t.topo:6:30: error: unknown link option 'lose'; did you mean 'loss'?"},
+	{AB "link a:eth0 b:eth0 mtu 9000\n  a->c loss 1%\n",
+	 "t.topo:7:3: error: 'a->c' does not go between this link's ends (a:eth0 and b:eth0)"},
+	{AB "link a:eth0 b:eth0 delay 1ms jitter 2ms\n",
+	 "t.topo:6:37: error: jitter 2ms is larger than the delay 1ms it varies"},
+	{AB "link a:eth0 b:eth0\n  a->b loss 1%\n  a->b loss 2%\n", "t.topo:8:3: error: second 'a->b' line for this link"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24\n  route default via 10.0.5.1\nhost b\n  eth0 10.0.0.2/24\n"
+	 "link a:eth0 b:eth0\n",
+	 "t.topo:4:3: error: gateway 10.0.5.1 is not on a subnet of host 'a'"},
+	{AB "  eth1 10.0.1.2/24\nlink a:eth0 b:eth0\n",
+	 "t.topo:6:3: error: interface 'b:eth1' is not linked to anything; add a 'link' line"},
+	{"lab x\nhost a kernel\n  eth0 10.0.0.1/24\nhost b kernel\n  eth0 10.0.0.2/24\nlink a:eth0 b:eth0 loss 1%\n",
+	 "t.topo:6:1: error: this link has no custom host, so it can only be rate-limited: delay, loss, drop, "
+	 "duplicate, reorder and corrupt run in a custom host's node (the kernel has no netem)"},
+	{"lab x\nhost a\n  eth0 10.0.0.1/24 mtu 9000\nhost b\n  eth0 10.0.0.2/24\nlink a:eth0 b:eth0 mtu 1500\n",
+	 "t.topo:3:3: error: interface 'a:eth0' has mtu 9000 but its link has mtu 1500: both ends of a link "
+	 "share one MTU"},
+	{"lab x\nhost a\n  eth0 10.0.0.0/24\nhost b\n  eth0 10.0.0.2/24\nlink a:eth0 b:eth0\n",
+	 "t.topo:3:3: error: 10.0.0.0 is the network address of 10.0.0.0/24, not a host address"},
+	{AB "link a:eth0 b:eth0\nlink a:eth0 b:eth0\n", "t.topo:7:6: error: interface 'a:eth0' is already linked"},
+	{HDR "wait c established\n", "t.topo:13:19: error: 'wait' needs a bound: add 'within TIME', e.g. 'within 2s'"},
+	{HDR "wait c establised within 2s\n",
+	 "t.topo:13:8: error: unknown TCP state 'establised'; did you mean 'established'?"},
+	{HDR "client: conect 10.0.0.2:80\n", "t.topo:13:9: error: unknown action 'conect'; did you mean 'connect'?"},
+	{HDR "client: ping sever\n", "t.topo:13:14: error: unknown host 'sever'; did you mean 'server'?"},
+	{HDR "linux: listen tcp 80\n",
+	 "t.topo:13:1: error: 'listen' needs a custom host; 'linux' is a kernel host (Linux's own stack)"},
+	{HDR "client: exec ls\n", "t.topo:13:1: error: 'exec' runs programs on kernel hosts; 'client' is a custom host"},
+	{HDR "client: send d 1MiB\nclient: connect 10.0.0.2:80 as d\n",
+	 "t.topo:13:14: error: 'd' is used before it is defined (on line 14)"},
+	{HDR "client: send cc 1MiB\n", "t.topo:13:14: error: unknown connection 'cc'; did you mean 'c'?"},
+	{HDR "server: send c 1MiB\n", "t.topo:13:14: error: connection 'c' lives on host 'client', not 'server'"},
+	{HDR "client: send web 1MiB\n", "t.topo:13:14: error: 'web' is a listener, not a connection"},
+	{HDR "client: listen tcp 81 as c\n", "t.topo:13:26: error: 'c' is already defined"},
+	{HDR "client: listen tcp 81 as server\n", "t.topo:13:26: error: 'server' is already the name of a host"},
+	{HDR "expect client counter tcp.retransmit > 0\n",
+	 "t.topo:13:23: error: unknown counter 'tcp.retransmit'; did you mean 'tcp.retransmits'?"},
+	{HDR "expect client counter tcp.retransmits >> 0\n",
+	 "t.topo:13:39: error: expected a comparison (==, !=, <, <=, > or >=), not '>>'"},
+	{HDR "client: send c 1MB push now\n", "t.topo:13:25: error: unexpected 'now'"},
+	{HDR "sleep 5\n", "t.topo:13:7: error: 'sleep' wants a time such as 2s or 500ms, not '5'"},
+	{HDR "set client tcp.nagle maybe\n", "t.topo:13:22: error: tcp.nagle wants on or off, not 'maybe'"},
+	{HDR "set linux tcp.msl 2s\n",
+	 "t.topo:13:5: error: 'set' needs a custom host; 'linux' is a kernel host (Linux's own stack)"},
+	{HDR "link client:eth0 server:eth0 set loss 5% dir client->linux\n",
+	 "t.topo:13:46: error: 'client->linux' does not go between this link's ends"},
+	{HDR "link client:eth0 sever:eth0 down\n",
+	 "t.topo:13:18: error: 'sever:eth0' is not an end of any link; did you mean 'server:eth0'?"},
+	{HDR "link server:eth1 linux:eth0 set\n",
+	 "t.topo:13:32: error: 'set' wants link options such as 'loss 5%' or 'delay 10ms'"},
+	{HDR "partition client server\n", "t.topo:13:24: error: 'partition' wants at least two groups separated by '|'"},
+	{HDR "host late\n", "t.topo:13:1: error: 'host' must come before the script, which starts on line 11"},
+	{HDR "client connect 10.0.0.2:80\n",
+	 "t.topo:13:1: error: missing ':' after host 'client' (write 'client: ACTION ...')"},
+	{HDR "wait web done within 2s\n",
+	 "t.topo:13:10: error: only source and httpget apps are ever done; 'web' is a sink listener"},
+	{HDR "expect web digest == c\n", "t.topo:13:23: error: expected 'digest' after 'c'"},
+	{HDR "client: ping 10.0.0.2 count 0\n", "t.topo:13:29: error: 'count' wants a whole number from 1 to 10000, not '0'"},
+	{HDR "  indented\n",
+	 "t.topo:13:3: error: unexpected indentation: only lines under 'host', 'defaults' or 'link' are indented"},
+	{HDR "linux: exec \"oops\n", "t.topo:13:13: error: unterminated double quote"},
+	{HDR "client: udp bind 70000\n", "t.topo:13:18: error: 'udp bind' wants a port number from 1 to 65535, not '70000'"},
+	{HDR "expect c error refusd\n", "t.topo:13:16: error: unknown socket error 'refusd'; did you mean 'refused'?"},
+	{HDR "client: connect 10.0.0.2:0\n", "t.topo:13:17: error: port '0' must be a number from 1 to 65535"},
+	{HDR "client: ping 10.0.0.2 interval 0\n", "t.topo:13:32: error: 'interval' must be between 1ms and 60s"},
+	{HDR "client: send c 1MiB\x01\n", "t.topo:13:20: error: unexpected control character 0x01"},
+};
+
+static void test_error_messages(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < NB_ARRAY_LEN(bad); i++) {
+		int rc;
+		const char *got = first_line(bad[i].text, &rc);
+		if (strcmp(got, bad[i].first)) {
+			print_error("case %zu:\n  want: %s\n  got:  %s\n", i, bad[i].first, got);
+			fail();
+		}
+		assert_true(rc > 0);
+	}
+}
+
+static void test_error_format(void **state)
+{
+	(void)state;
+	struct topo *t = (struct topo *)1;
+	char *diag;
+	int rc = parse(HDR "client: ping\tsever  # typo\n", &t, &diag);
+	assert_int_equal(rc, 1);
+	assert_null(t);
+	assert_string_equal(diag, "t.topo:13:14: error: unknown host 'sever'; did you mean 'server'?\n"
+				  "   13 | client: ping\tsever  # typo\n"
+				  "      |             \t^~~~~\n");
+	free(diag);
+
+	/* a duplicate points back at the first definition */
+	rc = parse("lab x\nhost a\n  eth0 10.0.0.1/24\n  eth0 10.0.0.3/24\nhost b\n  eth0 10.0.0.2/24\n"
+		   "link a:eth0 b:eth0\n", &t, &diag);
+	assert_int_equal(rc, 1);
+	assert_string_equal(diag, "t.topo:4:3: error: host 'a' already has an interface 'eth0'\n"
+				  "    4 |   eth0 10.0.0.3/24\n"
+				  "      |   ^~~~\n"
+				  "t.topo:3:3: note: 'eth0' is first defined here\n"
+				  "    3 |   eth0 10.0.0.1/24\n"
+				  "      |   ^\n");
+	free(diag);
+}
+
+static void test_many_errors(void **state)
+{
+	(void)state;
+	char text[4096] = HDR;
+	struct topo *t;
+	char *diag;
+	/* three independent mistakes are all reported */
+	int rc = parse(HDR "sleep 5\nclient: conect x\nwait c established\n", &t, &diag);
+	assert_int_equal(rc, 3);
+	assert_non_null(strstr(diag, "t.topo:13:7:"));
+	assert_non_null(strstr(diag, "t.topo:14:9:"));
+	assert_non_null(strstr(diag, "t.topo:15:19:"));
+	free(diag);
+	/* at most TOPO_ERRORS_MAX, then a note */
+	for (int i = 0; i < 40; i++)
+		strcat(text, "sleep 5\n");
+	rc = parse(text, &t, &diag);
+	assert_int_equal(rc, TOPO_ERRORS_MAX);
+	assert_non_null(strstr(diag, "t.topo: note: stopping after 20 errors\n"));
+	free(diag);
+	/* a failed definition does not cascade into its uses */
+	rc = parse(HDR "client: connect 10.0.0.2:80 as d bogus\nclient: send d 1MiB\nwait d closed within 1s\n",
+		   &t, NULL);
+	assert_int_equal(rc, 1);
+	rc = parse(AB "hots c\nlink a:eth0 b:eth0\nc: ping a\n", &t, NULL);
+	assert_int_equal(rc, 2);
+}
+
+static void test_warning_subnet(void **state)
+{
+	(void)state;
+	struct topo *t;
+	char *diag;
+	int rc = parse("lab x\nhost a\n  eth0 10.0.0.1/24\nhost b\n  eth0 10.0.1.2/24\nlink a:eth0 b:eth0\n", &t, &diag);
+	assert_int_equal(rc, 0);
+	assert_non_null(t);
+	assert_int_equal(t->warnings, 1);
+	assert_string_equal(diag, "t.topo:6:1: warning: a:eth0 (10.0.0.1/24) and b:eth0 (10.0.1.2/24) share a link "
+				  "but not a subnet\n"
+				  "    6 | link a:eth0 b:eth0\n"
+				  "      | ^~~~\n");
+	free(diag);
+	topo_free(t);
+	rc = parse("lab x\nswitch s\nhost a\n  eth0 10.0.0.1/24\nhost b\n  eth0 10.0.1.2/24\nlink a:eth0 s\n"
+		   "link b:eth0 s\n", &t, &diag);
+	assert_int_equal(rc, 0);
+	assert_non_null(strstr(diag, "t.topo:8:1: warning: b:eth0 (10.0.1.2/24) is not in the subnet of a:eth0 "
+				     "(10.0.0.1/24), on the same switch 's'"));
+	free(diag);
+	topo_free(t);
+}
+
+static void test_units(void **state)
+{
+	(void)state;
+	struct topo *t;
+	int rc = parse(HDR "sleep 1.5s\nsleep 250us\nsleep 2min\nclient: send c 64KiB\nclient: send c 1kB\n"
+			   "client: send c 1500\nwait c received 3GiB within 90s\nclient: recv c\n", &t, NULL);
+	assert_int_equal(rc, 0);
+	assert_int_equal(t->steps[2].u.sleep.ns, NB_MS(1500));
+	assert_int_equal(t->steps[3].u.sleep.ns, NB_US(250));
+	assert_int_equal(t->steps[4].u.sleep.ns, NB_SEC(120));
+	assert_int_equal(t->steps[5].u.send.bytes, 65536);
+	assert_int_equal(t->steps[6].u.send.bytes, 1000);
+	assert_int_equal(t->steps[7].u.send.bytes, 1500);
+	assert_int_equal(t->steps[8].u.wait.bytes, 3ull << 30);
+	assert_int_equal(t->steps[8].u.wait.within_ns, NB_SEC(90));
+	assert_int_equal(t->steps[9].u.recv.bytes, 0);
+	topo_free(t);
+}
+
+/* --- the impairment spec --- */
+
+static void spec(const char *text, struct impair_spec *s)
+{
+	struct impair_err err;
+	if (impair_spec_parse_str(text, s, &err)) {
+		print_error("'%s': %s (token %d)\n", text, err.msg, err.tok);
+		fail();
+	}
+}
+
+static void test_impair_keywords(void **state)
+{
+	(void)state;
+	struct impair_spec s;
+	spec("", &s);
+	assert_int_equal(s.has, 0);
+	assert_true(impair_spec_is_noop(&s));
+	spec("delay 5ms jitter 1ms dist normal reorder-ok", &s);
+	assert_int_equal(s.has, IMPAIR_HAS_DELAY);
+	assert_int_equal(s.delay_ns, NB_MS(5));
+	assert_int_equal(s.jitter_ns, NB_MS(1));
+	assert_int_equal(s.jitter_dist, IMPAIR_DIST_NORMAL);
+	assert_true(s.reorder_ok);
+	spec("delay 1.5s", &s);
+	assert_int_equal(s.delay_ns, NB_MS(1500));
+	assert_int_equal(s.jitter_dist, IMPAIR_DIST_UNIFORM);
+	assert_false(s.reorder_ok);
+	spec("loss 0.25%", &s);
+	assert_int_equal(s.has, IMPAIR_HAS_LOSS);
+	assert_true(s.loss == 0.0025);
+	assert_false(s.gilbert);
+	spec("loss gilbert 1% 30%", &s);
+	assert_true(s.gilbert);
+	assert_true(s.ge.p == 0.01 && s.ge.r == 0.3 && s.ge.h == 0.0 && s.ge.k == 1.0);
+	spec("loss gilbert 1% 30% 90% 0.5%", &s);
+	assert_true(s.ge.h == 0.1 && s.ge.k == 0.995);
+	spec("drop 7,3-5,3,10", &s);
+	assert_int_equal(s.has, IMPAIR_HAS_DROP);
+	assert_int_equal(s.drop_count, 5);
+	uint64_t want[] = {3, 4, 5, 7, 10};
+	assert_memory_equal(s.drop, want, sizeof want);
+	spec("drop 1, 2", &s);
+	assert_int_equal(s.drop_count, 2);
+	spec("duplicate 2%", &s);
+	assert_true(s.duplicate == 0.02);
+	spec("reorder 25%", &s);
+	assert_true(s.reorder == 0.25);
+	assert_int_equal(s.reorder_gap, 1);
+	spec("reorder 25% gap 5", &s);
+	assert_int_equal(s.reorder_gap, 5);
+	spec("corrupt 0.1%", &s);
+	assert_true(s.corrupt == 0.001);
+	static const struct { const char *t; uint64_t bps; } rates[] = {
+		{"rate 9600bit", 9600}, {"rate 64Kbit", 64000}, {"rate 64kbit", 64000}, {"rate 10Mbit", 10000000},
+		{"rate 1.5Gbit", 1500000000}, {"rate 100bps", 100}, {"rate 2Kbps", 2000}, {"rate 3Mbps", 3000000},
+		{"rate 1Gbps", 1000000000}, {"rate unlimited", 0}};
+	for (size_t i = 0; i < NB_ARRAY_LEN(rates); i++) {
+		spec(rates[i].t, &s);
+		assert_int_equal(s.has, IMPAIR_HAS_RATE);
+		assert_int_equal(s.rate_bps, rates[i].bps);
+	}
+	spec("rate 1Mbit queue 64KiB", &s);
+	assert_int_equal(s.queue_bytes, 65536);
+	assert_int_equal(s.queue_packets, 0);
+	spec("queue 100 packets", &s);
+	assert_int_equal(s.has, IMPAIR_HAS_QUEUE);
+	assert_int_equal(s.queue_packets, 100);
+	spec("loss 0%", &s);
+	assert_true(impair_spec_is_noop(&s));
+}
+
+static void test_impair_errors(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int tok;
+		const char *msg;
+	} cases[] = {
+		{"loss", 1, "'loss' wants a percentage such as 1% or 0.5%"},
+		{"loss 5", 1, "'loss' wants a percentage such as 1% or 0.5%, not '5'"},
+		{"loss -1%", 1, "'loss' wants a percentage such as 1% or 0.5%, not '-1%'"},
+		{"loss 0.123456789%", 1, "'loss' wants a percentage such as 1% or 0.5%, not '0.123456789%'"},
+		{"duplicate 100.1%", 1, "'duplicate' must be between 0% and 100%, not '100.1%'"},
+		{"delay 61s", 1, "'delay' must be at most 60s, not '61s'"},
+		{"delay 5ms jitter 1ms jitter 2ms", 4, "'jitter' given twice"},
+		{"delay 5ms dist gauss", 3, "'dist' wants uniform or normal, not 'gauss'"},
+		{"jitter 1ms", 0, "'jitter' belongs after 'delay' (as in 'delay 10ms jitter 2ms')"},
+		{"loss 1% loss 2%", 2, "'loss' given twice"},
+		{"dleay 5ms", 0, "unknown link option 'dleay'; did you mean 'delay'?"},
+		{"mtu 1500", 0, "unknown link option 'mtu' (expected delay, loss, drop, duplicate, reorder, corrupt, rate or queue)"},
+		{"drop 0", 1, "'drop' counts packets from 1, not 0"},
+		{"drop 5-3", 1, "'drop' range 5-3 runs backwards"},
+		{"drop 1-300", 1, "'drop' lists more than 256 packets"},
+		{"drop x", 1, "'drop' wants packet numbers such as 3 or 3,5-7, not 'x'"},
+		{"drop 1,", 2, "'drop' list ends with ','"},
+		{"reorder 5% gap 0", 3, "'gap' wants a whole number of packets from 1 to 1000000, not '0'"},
+		{"rate 0bit", 1, "'rate' must be above 0 (use 'rate unlimited' to lift a limit)"},
+		{"rate 1.5bit", 1, "'rate' must be a whole number of bits per second, not '1.5bit'"},
+		{"rate 2000Gbit", 1, "'rate' must be at most 1000Gbit, not '2000Gbit'"},
+		{"queue 0", 1, "'queue' must be between 1B and 1GiB, not '0'"},
+		{"queue many", 1, "'queue' wants a size such as 64KiB or a count such as '100 packets', not 'many'"},
+		{"loss gilbert 1%", 3, "'gilbert' wants a percentage such as 1% or 0.5%"},
+	};
+	for (size_t i = 0; i < NB_ARRAY_LEN(cases); i++) {
+		struct impair_spec s;
+		struct impair_err err;
+		assert_int_equal(impair_spec_parse_str(cases[i].text, &s, &err), -1);
+		if (strcmp(err.msg, cases[i].msg) || err.tok != cases[i].tok) {
+			print_error("'%s':\n  want %d %s\n  got  %d %s\n", cases[i].text, cases[i].tok, cases[i].msg,
+				    err.tok, err.msg);
+			fail();
+		}
+	}
+	/* offsets point into the string */
+	struct impair_spec s;
+	struct impair_err err;
+	assert_int_equal(impair_spec_parse_str("delay 5ms  loss 7", &s, &err), -1);
+	assert_int_equal(err.off, 16);
+	/* the token-list form */
+	const char *tok[] = {"delay", "5ms", "loss", "1%"};
+	assert_int_equal(impair_spec_parse(tok, 4, &s, &err), 0);
+	assert_int_equal(s.has, IMPAIR_HAS_DELAY | IMPAIR_HAS_LOSS);
+}
+
+static void test_impair_roundtrip(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *in, *canon;
+	} cases[] = {
+		{"", ""},
+		{"loss 1% delay 5ms jitter 1ms", "delay 5ms jitter 1ms loss 1%"},
+		{"delay 1500ms dist uniform", "delay 1500ms"},
+		{"delay 2s jitter 250us dist normal reorder-ok", "delay 2s jitter 250us dist normal reorder-ok"},
+		{"loss 0.0000001%", "loss 0.0000001%"},
+		{"loss 33.3333333%", "loss 33.3333333%"},
+		{"loss 100%", "loss 100%"},
+		{"loss gilbert 1% 30%", "loss gilbert 1% 30% 100% 0%"},
+		{"loss gilbert 0.1% 2.5% 70.7% 0.01%", "loss gilbert 0.1% 2.5% 70.7% 0.01%"},
+		{"drop 9,1,2,3,5,6", "drop 1-3,5,6,9"},
+		{"duplicate 1% reorder 2% gap 3 corrupt 0.5%", "duplicate 1% reorder 2% gap 3 corrupt 0.5%"},
+		{"queue 1500 rate 1.5Mbit", "rate 1500Kbit queue 1500B"},
+		{"rate 12345bit queue 2MiB", "rate 12345bit queue 2MiB"},
+		{"rate 10Gbps queue 10 packets", "rate 10Gbit queue 10 packets"},
+		{"rate unlimited", "rate unlimited"},
+	};
+	for (size_t i = 0; i < NB_ARRAY_LEN(cases); i++) {
+		struct impair_spec a, b;
+		char buf[IMPAIR_SPEC_TEXT_MAX];
+		spec(cases[i].in, &a);
+		int n = impair_spec_format(&a, buf, sizeof buf);
+		assert_int_equal(n, (int)strlen(buf));
+		assert_string_equal(buf, cases[i].canon);
+		spec(buf, &b);
+		assert_true(impair_spec_equal(&a, &b));
+	}
+	/* the longest text fits IMPAIR_SPEC_TEXT_MAX; a short buffer is cut but terminated */
+	struct impair_spec a, b;
+	char big[IMPAIR_SPEC_TEXT_MAX] = "drop ", buf[IMPAIR_SPEC_TEXT_MAX], tiny[8];
+	for (int i = 0; i < 256; i++)
+		snprintf(big + strlen(big), sizeof big - strlen(big), "%s%llu", i ? "," : "",
+			 1000000000000000000ull - 2ull * (unsigned)i);
+	spec(big, &a);
+	assert_int_equal(a.drop_count, 256);
+	int n = impair_spec_format(&a, buf, sizeof buf);
+	assert_true(n > 0 && n < IMPAIR_SPEC_TEXT_MAX);
+	spec(buf, &b);
+	assert_true(impair_spec_equal(&a, &b));
+	assert_int_equal(impair_spec_format(&a, tiny, sizeof tiny), n);
+	assert_string_equal(tiny, "drop 99");
+}
+
+static void test_impair_merge(void **state)
+{
+	(void)state;
+	struct impair_spec cur, set;
+	spec("delay 10ms jitter 2ms loss gilbert 1% 20% rate 1Mbit", &cur);
+	spec("loss 0%", &set);
+	impair_spec_merge(&cur, &set);
+	assert_int_equal(cur.has, IMPAIR_HAS_DELAY | IMPAIR_HAS_LOSS | IMPAIR_HAS_RATE);
+	assert_false(cur.gilbert);
+	assert_true(cur.loss == 0);
+	assert_int_equal(cur.delay_ns, NB_MS(10));
+	assert_int_equal(cur.jitter_ns, NB_MS(2));
+	assert_int_equal(cur.rate_bps, 1000000);
+	assert_false(impair_spec_is_noop(&cur));
+	spec("delay 0 rate unlimited", &set);
+	impair_spec_merge(&cur, &set);
+	assert_true(impair_spec_is_noop(&cur));
+	assert_false(impair_spec_equal(&cur, &set));
+}
+
+/* --- hostile input --- */
+
+static void test_robustness(void **state)
+{
+	(void)state;
+	struct topo *t;
+	char *diag;
+	int rc;
+	/* empty input, comments only, CRLF */
+	assert_int_equal(parse("", &t, NULL), 1);
+	assert_int_equal(parse("# nothing\n\n   \n", &t, NULL), 1);
+	assert_int_equal(parse("lab crlf\r\nhost a\r\n  eth0 10.0.0.1/24\r\nhost b\r\n  eth0 10.0.0.2/24\r\n"
+			       "link a:eth0 b:eth0\r\n", &t, NULL), 0);
+	topo_free(t);
+	/* NUL byte (the lab line is lost with it) */
+	rc = topo_parse_string("n.topo", "lab x\0y\n", 8, &t, NULL);
+	assert_int_equal(rc, 2);
+	/* a line that is too long, and one with too many words */
+	size_t big = TOPO_LINE_MAX + 100;
+	char *s = malloc(big + 16);
+	strcpy(s, "lab x\n");
+	memset(s + 6, 'a', big);
+	s[6 + big] = 0;
+	rc = parse(s, &t, &diag);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(diag, "t.topo:2:4097: error: line is longer than 4096 bytes"));
+	free(diag);
+	strcpy(s, "lab x\nsleep");
+	for (int i = 0; i < TOPO_TOKENS_MAX; i++)
+		strcat(s, " 1s");
+	rc = parse(s, &t, &diag);
+	assert_int_equal(rc, 1);
+	assert_non_null(strstr(diag, "more than 256 words on one line"));
+	free(diag);
+	free(s);
+	/* deterministic garbage made of the language's own words */
+	static const char *const words[] = {"lab", "x", "host", "a", "b", "  ", "\n", "eth0", "10.0.0.1/24", ":",
+					    "link", "a:eth0", "b:eth0", "delay", "5ms", "->", "loss", "1%", "wait",
+					    "within", "as", "c", "connect", "'", "\"", "#", "|", "partition", "\t"};
+	struct nb_rng r;
+	nb_rng_seed(&r, 7);
+	for (int n = 0; n < 2000; n++) {
+		char text[512] = "";
+		int len = (int)(nb_rng_next(&r) % 40);
+		for (int i = 0; i < len; i++) {
+			strcat(text, words[nb_rng_next(&r) % NB_ARRAY_LEN(words)]);
+			strcat(text, nb_rng_next(&r) % 3 ? " " : "");
+		}
+		rc = topo_parse_string("g.topo", text, strlen(text), &t, NULL);
+		assert_true(rc >= 0);
+		assert_true((rc == 0) == (t != NULL));
+		topo_free(t);
+	}
+}
+
+static void test_parse_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/test_fabric_topo_XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, good, strlen(good)), (ssize_t)strlen(good));
+	close(fd);
+	struct topo *t;
+	assert_int_equal(topo_parse_file(path, &t, NULL), 0);
+	assert_string_equal(t->file, path);
+	assert_int_equal(t->n_steps, 19);
+	topo_free(t);
+	unlink(path);
+
+	size_t n = 0;
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &n);
+	assert_int_equal(topo_parse_file("/nonexistent/x.topo", &t, f), 1);
+	fclose(f);
+	assert_null(t);
+	assert_string_equal(buf, "/nonexistent/x.topo: error: cannot read the file: No such file or directory\n");
+	free(buf);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_lab),
+		cmocka_unit_test(test_lookups_and_names),
+		cmocka_unit_test(test_architecture_example),
+		cmocka_unit_test(test_error_messages),
+		cmocka_unit_test(test_error_format),
+		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_warning_subnet),
+		cmocka_unit_test(test_units),
+		cmocka_unit_test(test_impair_keywords),
+		cmocka_unit_test(test_impair_errors),
+		cmocka_unit_test(test_impair_roundtrip),
+		cmocka_unit_test(test_impair_merge),
+		cmocka_unit_test(test_robustness),
+		cmocka_unit_test(test_parse_file),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
