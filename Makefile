@@ -26,7 +26,7 @@ COMMON   := -std=gnu11 -D_GNU_SOURCE -g -Inode -Ifabric $(PKG_CFLAGS) $(WARN)
 CFLAGS_REL  := $(COMMON) -O2
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 CFLAGS_SAN  := $(COMMON) -O1 $(SAN)
-CFLAGS_FUZZ := $(COMMON) -O1 -fsanitize=fuzzer-no-link,address,undefined -DNB_FUZZING
+CFLAGS_FUZZ := $(COMMON) -Wno-unknown-warning-option -O1 -fsanitize=fuzzer-no-link,address,undefined -DNB_FUZZING
 
 NODE_SRC    := $(sort $(wildcard node/*.c node/apps/*.c))
 NODE_LIB    := $(filter-out node/main.c,$(NODE_SRC))
@@ -102,7 +102,7 @@ test: deps
 	@$(MAKE) --no-print-directory integration
 
 fuzz: $(FUZZ_BINS)
-	@tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_BINS)
+	@tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60) $(FUZZ_BINS)
 
 run: deps
 	@$(MAKE) --no-print-directory all

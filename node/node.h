@@ -9,6 +9,8 @@
 #ifndef NB_NODE_H
 #define NB_NODE_H
 
+#include <signal.h>
+
 #include "ctl.h"
 #include "netdev.h"
 #include "stack.h"
@@ -56,6 +58,11 @@ const struct nb_stack_io *node_io(void);
 int node_register_device(struct node *n, struct node_if *nif);
 /* node_close_devices: closes every device, capture and impairment. */
 void node_close_devices(struct node *n);
+
+/* The event loop (loop.c). */
+int node_loop_init(struct node *n, int ctl_fd, const char *listen_path, char *err, size_t errlen);
+void node_loop_run(struct node *n, volatile sig_atomic_t *stop);
+void node_loop_free(struct node *n);
 
 /* cmd_handle: the control protocol's verbs (cmd.c). */
 void cmd_handle(void *node, struct ctl_req req, int argc, char **argv);

@@ -117,7 +117,7 @@ static void fmt_value(const struct param_desc *d, uint64_t v, char *buf, size_t 
 
 static int param_parse(const struct param_desc *d, const char *value, uint64_t *v, char *err, size_t errlen)
 {
-	bool b;
+	bool b = false;
 	int rc;
 	switch (d->kind) {
 	case NB_P_BOOL: rc = nb_parse_bool(value, &b); *v = b; break;

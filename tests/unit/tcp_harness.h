@@ -469,10 +469,16 @@ typedef bool (*h_drop_fn)(void *arg, int dir, uint64_t k, const struct hseg *g);
 
 struct hflight {
 	nb_time_t at;
-	int to;                    /* 0: a, 1: b */
 	uint32_t src;
 	uint8_t *p;
 	size_t len;
+};
+
+/* Segments on the wire in one direction, in arrival order (FIFO: the
+ * arrival time only grows along a direction). */
+struct hfifo {
+	struct hflight *v;
+	size_t head, tail, cap;
 };
 
 struct hlink {
@@ -483,8 +489,7 @@ struct hlink {
 	h_drop_fn drop;
 	void *drop_arg;
 	uint64_t count[2], dropped[2];
-	struct hflight *fl;
-	size_t nfl, capfl;
+	struct hfifo fl[2];        /* fl[d]: from nd[d] to nd[1-d] */
 };
 
 static inline void h_link_init(struct hlink *l, struct hnode *a, struct hnode *b, nb_time_t delay)
@@ -497,9 +502,27 @@ static inline void h_link_init(struct hlink *l, struct hnode *a, struct hnode *b
 
 static inline void h_link_free(struct hlink *l)
 {
-	for (size_t i = 0; i < l->nfl; i++)
-		free(l->fl[i].p);
-	free(l->fl);
+	for (int d = 0; d < 2; d++) {
+		for (size_t i = l->fl[d].head; i < l->fl[d].tail; i++)
+			free(l->fl[d].v[i].p);
+		free(l->fl[d].v);
+		memset(&l->fl[d], 0, sizeof(l->fl[d]));
+	}
+}
+
+static inline void h_fifo_push(struct hfifo *f, struct hflight x)
+{
+	if (f->tail == f->cap) {
+		if (f->head > f->cap / 2) {
+			memmove(f->v, f->v + f->head, (f->tail - f->head) * sizeof(*f->v));
+			f->tail -= f->head;
+			f->head = 0;
+		} else {
+			f->cap = f->cap ? f->cap * 2 : 256;
+			f->v = realloc(f->v, f->cap * sizeof(*f->v));
+		}
+	}
+	f->v[f->tail++] = x;
 }
 
 /* Moves what each node sent onto the wire. */
@@ -517,16 +540,8 @@ static inline void h_link_collect(struct hlink *l, nb_time_t now)
 			nb_time_t start = NB_MAX(now, l->busy_until[d]);
 			nb_time_t ser = l->rate_bps ? (nb_time_t)((g->rawlen + 58) * 8 * 1000000000ull / l->rate_bps) : 0;
 			l->busy_until[d] = start + ser;
-			if (l->nfl == l->capfl) {
-				l->capfl = l->capfl ? l->capfl * 2 : 256;
-				l->fl = realloc(l->fl, l->capfl * sizeof(*l->fl));
-			}
-			struct hflight *f = &l->fl[l->nfl++];
-			f->at = start + ser + l->delay;
-			f->to = 1 - d;
-			f->src = g->src;
-			f->len = g->rawlen;
-			f->p = g->raw;
+			h_fifo_push(&l->fl[d], (struct hflight){.at = start + ser + l->delay, .src = g->src,
+								 .p = g->raw, .len = g->rawlen});
 			g->raw = NULL;      /* ownership moves to the flight */
 		}
 		h_q_clear(n);
@@ -543,13 +558,15 @@ static inline bool h_link_run(struct hlink *l, nb_time_t until, bool (*done)(voi
 		if (done && done(arg))
 			return true;
 		nb_time_t t = NB_TIME_NEVER;
-		size_t best = 0;
-		for (size_t i = 0; i < l->nfl; i++)
-			if (l->fl[i].at < t) {   /* earliest; ties keep sending order */
-				t = l->fl[i].at;
-				best = i;
+		int best = -1;
+		for (int d = 0; d < 2; d++) {
+			struct hfifo *f = &l->fl[d];
+			if (f->head < f->tail && f->v[f->head].at < t) {
+				t = f->v[f->head].at;
+				best = d;
 			}
-		nb_time_t tt = NB_MIN(timers_next(&l->nd[0]->s.timers), timers_next(&l->nd[1]->s.timers));
+		}
+		nb_time_t tt = NB_MIN(stack_next_deadline(&l->nd[0]->s), stack_next_deadline(&l->nd[1]->s));
 		nb_time_t next = NB_MIN(t, tt);
 		if (next == NB_TIME_NEVER || next > until) {
 			l->nd[0]->s.now = l->nd[1]->s.now = until;
@@ -558,11 +575,9 @@ static inline bool h_link_run(struct hlink *l, nb_time_t until, bool (*done)(voi
 		if (next < now)
 			next = now;
 		l->nd[0]->s.now = l->nd[1]->s.now = next;
-		if (t <= tt) {
-			struct hflight f = l->fl[best];
-			memmove(&l->fl[best], &l->fl[best + 1], (l->nfl - best - 1) * sizeof(*l->fl));
-			l->nfl--;
-			h_input_raw(l->nd[f.to], f.src, f.p, f.len, 0);
+		if (best >= 0 && t <= tt) {
+			struct hflight f = l->fl[best].v[l->fl[best].head++];
+			h_input_raw(l->nd[1 - best], f.src, f.p, f.len, 0);
 			free(f.p);
 		} else {
 			for (int d = 0; d < 2; d++)
