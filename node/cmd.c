@@ -431,10 +431,25 @@ static void cmd_help(struct node *n, struct ctl_req r)
 	ctl_ok(&n->ctl, r, NULL);
 }
 
+/* log_request: one line per control request in the node's log, with the
+ * time since the node started, so a run can be read back step by step. */
+static void log_request(struct node *n, int argc, char **argv)
+{
+	static nb_time_t t0;
+	if (!t0)
+		t0 = n->stack.now;
+	nb_time_t dt = n->stack.now - t0;
+	fprintf(stderr, "[%5" PRIu64 ".%06" PRIu64 "] %s:", dt / NB_SEC(1), dt % NB_SEC(1) / 1000, n->name);
+	for (int i = 0; i < argc; i++)
+		fprintf(stderr, " %s", argv[i]);
+	fputc('\n', stderr);
+}
+
 void cmd_handle(void *arg, struct ctl_req r, int argc, char **argv)
 {
 	struct node *n = arg;
 	n->stack.now = node_now();
+	log_request(n, argc, argv);
 	if (!strcmp(argv[0], "help")) {
 		cmd_help(n, r);
 		return;

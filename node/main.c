@@ -84,6 +84,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "nestbed-node: %s\n", err);
 		return 3;
 	}
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	fprintf(stderr, "nestbed-node %s: pid %d, seed %llu\n", n->name, getpid(), (unsigned long long)n->seed);
 	ctl_event(&n->ctl, "ready pid=%d name=%s", getpid(), n->name);
 
 	node_loop_run(n, &got_signal);

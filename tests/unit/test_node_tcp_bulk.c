@@ -33,6 +33,8 @@ struct bulk {
 	struct nb_rng rng[2];
 	double loss[2];
 	uint64_t every_nth;            /* drop every n-th data segment a->b (0: off) */
+	uint64_t burst_at, burst_len;  /* drop data segments [burst_at, +burst_len) a->b */
+	uint64_t data_k;               /* data segments seen a->b */
 	uint32_t max_flight;
 	uint8_t srv_rcv_wscale, cli_snd_wscale;
 };
@@ -71,9 +73,11 @@ static bool drop_fn(void *arg, int dir, uint64_t k, const struct hseg *g)
 {
 	struct bulk *b = arg;
 	(void)k;
-	if (dir == 0 && b->every_nth && g->len > 0) {
-		static uint64_t data_k;
-		if (++data_k % b->every_nth == 0)
+	if (dir == 0 && g->len > 0) {
+		uint64_t n = ++b->data_k;
+		if (b->every_nth && n % b->every_nth == 0)
+			return true;
+		if (b->burst_len && n >= b->burst_at && n < b->burst_at + b->burst_len)
 			return true;
 	}
 	return b->loss[dir] > 0 && nb_rng_unit(&b->rng[dir]) < b->loss[dir];
@@ -231,6 +235,47 @@ static void test_bulk_periodic_loss_newreno(void **st)
 		      (unsigned long)B.a.s.stats.tcp_rto_fires);
 }
 
+/* A burst of 8 consecutive segments lost in one window: with SACK the
+ * holes are resent as the duplicate ACKs report data above them (one
+ * round trip); NewReno needs one round trip per hole (partial ACKs). Both
+ * recover without a timeout. */
+static nb_time_t burst(bool sack)
+{
+	B.burst_at = 300;
+	B.burst_len = 8;
+	B.a.s.params.tcp_sack = sack;
+	nb_time_t took = run(2u << 20, NB_MS(5), 1000000000ull, NB_SEC(60));
+	print_message("burst loss (%s): %.1f ms, %lu rexmits, %lu fast, %lu sack, %lu rto\n",
+		      sack ? "SACK" : "NewReno", (double)took / 1e6,
+		      (unsigned long)B.a.s.stats.tcp_retransmits,
+		      (unsigned long)B.a.s.stats.tcp_fast_retransmits,
+		      (unsigned long)B.a.s.stats.tcp_sack_rexmits,
+		      (unsigned long)B.a.s.stats.tcp_rto_fires);
+	assert_int_equal(B.a.s.stats.tcp_rto_fires, 0);
+	assert_int_equal(B.a.s.stats.tcp_fast_retransmits, 1);
+	return took;
+}
+
+static nb_time_t burst_newreno_took;
+
+static void test_bulk_burst_loss_newreno(void **st)
+{
+	(void)st;
+	burst_newreno_took = burst(false);
+	assert_int_equal(B.a.s.stats.tcp_retransmits, 8);
+	assert_int_equal(B.a.s.stats.tcp_sack_rexmits, 0);
+}
+
+static void test_bulk_burst_loss_sack(void **st)
+{
+	(void)st;
+	nb_time_t took = burst(true);
+	assert_int_equal(B.a.s.stats.tcp_retransmits, 8);
+	assert_true(B.a.s.stats.tcp_sack_rexmits >= 6);
+	/* NewReno spends about one 10 ms round trip per hole */
+	assert_true(took + NB_MS(50) < burst_newreno_took);
+}
+
 /* 1% random loss both ways (data and ACKs, SYNs and FINs too). */
 static void test_bulk_random_loss(void **st)
 {
@@ -266,6 +311,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_periodic_loss_sack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_periodic_loss_newreno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_burst_loss_newreno, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_burst_loss_sack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_random_loss, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_slow_reader, setup, teardown),
 	};
