@@ -71,8 +71,8 @@ static void wait_job(struct script_ctx *cx, const struct topo_step *s, struct st
 }
 
 /* wait_reason: a person's account of a wait the node ended with err. */
-static void wait_reason(const struct topo_step *s, const char *name, const struct nodeproc_reply *r, char *out,
-			size_t len)
+static void wait_reason(const struct topo_step *s, const char *host, const char *name, const struct nodeproc_reply *r,
+			char *out, size_t len)
 {
 	char st[32], err[32], kind[16], status[16], t[32];
 	bool never = !strncmp(r->status, "never", 5);
@@ -109,7 +109,7 @@ static void wait_reason(const struct topo_step *s, const char *name, const struc
 				     bytes, t, st, errtext);
 		if (buffered && k > 0 && (size_t)k < len)
 			snprintf(out + k, len - (size_t)k, "; %" PRIu64 " more are buffered but not read: add "
-				 "'HOST: recv %s'", buffered, name);
+				 "'%s: recv %s' before the wait", buffered, host, name);
 		return;
 	}
 	case TOPO_WAIT_SENT: {
@@ -155,7 +155,7 @@ void script_step_wait(struct script_ctx *cx, const struct topo_step *s, struct s
 		snprintf(res->detail, sizeof(res->detail), "after %.3fs",
 			 (double)script_reply_u64(&r, "waited_ns", 0) / 1e9);
 	} else {
-		wait_reason(s, ob->name, &r, res->reason, sizeof(res->reason));
+		wait_reason(s, script_host_name(cx, ob->host), ob->name, &r, res->reason, sizeof(res->reason));
 		res->outcome = STEP_FAILED;
 		res->end_script = true;
 	}
@@ -302,10 +302,14 @@ void script_step_expect(struct script_ctx *cx, const struct topo_step *s, struct
 		uint64_t v = script_reply_u64(&r, rx ? "received" : "sent", 0);
 		if (compare(v, s->u.expect.op, s->u.expect.value))
 			snprintf(res->detail, sizeof(res->detail), "%s %s %" PRIu64 " bytes", name, rx ? "received" : "sent", v);
-		else
+		else if (cx->t->objs[s->u.expect.obj].kind == TOPO_OBJ_CONN)
 			step_fail(res, "%s %s %" PRIu64 " bytes, expected %s %" PRIu64 " (%s%s%s)", name,
 				  rx ? "received" : "had acknowledged", v, cmp_names[s->u.expect.op], s->u.expect.value, st,
 				  strcmp(err, "none") ? ", error " : "", strcmp(err, "none") ? err : "");
+		else
+			step_fail(res, "%s %s %" PRIu64 " bytes, expected %s %" PRIu64 "%s%s%s", name, rx ? "received" : "sent",
+				  v, cmp_names[s->u.expect.op], s->u.expect.value, strcmp(err, "none") ? " (error " : "",
+				  strcmp(err, "none") ? err : "", strcmp(err, "none") ? ")" : "");
 		break;
 	}
 	default:

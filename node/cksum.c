@@ -31,3 +31,31 @@ uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len)
 		s = (s & 0xffffffffu) + (s >> 32);
 	return (uint32_t)s;
 }
+
+int cksum_fill_l4(uint8_t *f, size_t len)
+{
+	if (len < 14 + 20 || nb_get16(f + 12) != 0x0800)
+		return -1;
+	uint8_t *ip = f + 14;
+	size_t hl = (size_t)(ip[0] & 15) * 4, tot = nb_get16(ip + 2);
+	if ((ip[0] >> 4) != 4 || hl < 20 || tot < hl || tot > len - 14)
+		return -1;
+	if (nb_get16(ip + 6) & 0x3fff) /* fragment: the checksum spans others */
+		return -1;
+	uint8_t proto = ip[9];
+	size_t l4len = tot - hl, off;
+	if (proto == 6 && l4len >= 20)
+		off = 16;
+	else if (proto == 17 && l4len >= 8)
+		off = 6;
+	else
+		return -1;
+	uint8_t *l4 = ip + hl;
+	l4[off] = l4[off + 1] = 0;
+	uint32_t sum = cksum_pseudo(nb_get32(ip + 12), nb_get32(ip + 16), proto, (uint16_t)l4len);
+	uint16_t c = cksum_fold(cksum_partial(l4, l4len, sum));
+	if (proto == 17 && c == 0)
+		c = 0xffff; /* RFC 768: a computed zero is sent as all ones */
+	nb_put16(l4 + off, c);
+	return 0;
+}

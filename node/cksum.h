@@ -21,4 +21,11 @@ static inline uint16_t cksum(const void *data, size_t len) { return cksum_fold(c
 /* cksum_pseudo: running sum of the IPv4 pseudo-header (addresses host order). */
 uint32_t cksum_pseudo(uint32_t src, uint32_t dst, uint8_t proto, uint16_t len);
 
+/* cksum_fill_l4: for an Ethernet frame carrying unfragmented IPv4 TCP or
+ * UDP whose transport checksum a kernel peer left partial (offload), writes
+ * the full checksum in place. Returns 0 when it filled one, -1 when the frame
+ * is not such a packet (it is then left untouched). Lengths are validated
+ * before any field is read. */
+int cksum_fill_l4(uint8_t *frame, size_t len);
+
 #endif

@@ -20,7 +20,7 @@
  *   udp NAME bind PORT         -> ok port=
  *   udp NAME send ADDR:PORT BYTES [from PORT]   -> ok sent= error=
  *   obj [NAME]                 -> ok name= kind= state= error= sent= received=
- *                                 queued= pending= buffered= conns= done=0|1
+ *                                 read= queued= pending= buffered= conns= done=0|1
  *                                 [app= status=] bytes= digest= digest_sent=
  *                                 digest_received=      (no NAME: one data
  *                                 line per object, then ok count=)
@@ -164,10 +164,10 @@ static void view_keys(struct sobj *o, char *buf, size_t len)
 	struct sobj_view v;
 	sobj_view(o, &v);
 	int k = snprintf(buf, len,
-			 "name=%s kind=%s state=%s error=%s sent=%" PRIu64 " received=%" PRIu64 " queued=%" PRIu64
-			 " pending=%" PRIu64 " buffered=%" PRIu64 " conns=%d done=%d",
-			 o->name, v.kind, v.state, sobj_error_name(v.error), v.sent, v.received, v.queued, v.pending,
-			 v.buffered, v.conns, v.done ? 1 : 0);
+			 "name=%s kind=%s state=%s error=%s sent=%" PRIu64 " received=%" PRIu64 " read=%" PRIu64
+			 " queued=%" PRIu64 " pending=%" PRIu64 " buffered=%" PRIu64 " conns=%d done=%d",
+			 o->name, v.kind, v.state, sobj_error_name(v.error), v.sent, v.received, v.read, v.queued,
+			 v.pending, v.buffered, v.conns, v.done ? 1 : 0);
 	if (k > 0 && (size_t)k < len && (o->kind == SOBJ_LISTENER || o->kind == SOBJ_APP))
 		k += snprintf(buf + k, len - (size_t)k, " app=%s status=%s", app_kind_name(o->app_kind), v.status);
 	if (k > 0 && (size_t)k < len)
@@ -559,7 +559,7 @@ static enum wait_result wait_check(struct swait *w)
 		if (v.received >= w->bytes)
 			return WAIT_HOLDS;
 		if (conn)
-			return (o->eof && !v.buffered) || (v.error && !v.buffered) || o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
+			return o->eof || v.error || o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
 		if (o->kind == SOBJ_UDP)
 			return o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
 		return v.failed || (!o->app && o->kind == SOBJ_LISTENER) ? WAIT_NEVER : WAIT_PENDING;

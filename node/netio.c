@@ -7,6 +7,7 @@
  * it); the impairments are the link, between the host and the wire. */
 #include "node.h"
 
+#include "cksum.h"
 #include "impair.h"
 #include "pcap.h"
 
@@ -87,8 +88,11 @@ void node_poll_device(struct node *n, struct node_if *nif)
 		nb_time_t now = node_now();
 		struct rx_ctx rx = {n, nif, flags};
 		if (nif->ingress && !impair_is_passthrough(nif->ingress)) {
-			/* The impairment keeps a copy; a partial checksum cannot be
-			 * carried through it, so such frames are finished here. */
+			/* The impairment keeps a copy but not the flags: finish a
+			 * partial checksum here, so corruption stays detectable
+			 * and the stack can verify what arrives. */
+			if (flags & NB_RX_CSUM_PARTIAL)
+				cksum_fill_l4(buf, (size_t)len);
 			impair_offer(nif->ingress, buf, (size_t)len, now);
 		} else {
 			stack_deliver(&rx, buf, (size_t)len, now);

@@ -527,7 +527,7 @@ void sobj_view(struct sobj *o, struct sobj_view *v)
 	hex_of(&o->tx, v->digest_sent);
 	hex_of(&o->rx, v->digest_received);
 	v->sent = o->acked;
-	v->received = o->received;
+	v->received = v->read = o->received;
 	v->queued = o->queued;
 	v->pending = o->to_send;
 	if (o->kind == SOBJ_UDP) {
@@ -545,7 +545,9 @@ void sobj_view(struct sobj *o, struct sobj_view *v)
 	}
 	const struct tcp_pcb *pcb = conn_refresh(o);
 	v->sent = o->acked;
-	v->buffered = pcb ? tcp_recvq(pcb) : 0;
+	v->buffered = pcb && o->fd >= 0 ? tcp_recvq(pcb) : 0;
+	v->read = o->received;
+	v->received = o->received + v->buffered;
 	v->tcp_state = o->state;
 	v->state = tcp_state_name(o->state);
 	v->gone = o->state == TCP_CLOSED;

@@ -20,7 +20,9 @@
  * What an object shows (sobj_view):
  *   sent      conn: bytes acknowledged by the peer; udp: datagram bytes
  *             sent; app: bytes the app wrote
- *   received  bytes read by the script (conn), the app, or the UDP socket
+ *   received  conn: bytes that arrived in order (read by the script, or
+ *             buffered for it); app: bytes the app read; udp: datagram bytes
+ *   read      conn: bytes the script read (what digest_received covers)
  *   digest    the "primary" digest: sent for connections, sources and UDP
  *             senders, received for UDP receivers, app_digest() for apps
  */
@@ -88,7 +90,7 @@ struct sobj_view {
 	enum tcp_state tcp_state;     /* conn only */
 	bool gone;                    /* conn: no connection behind it any more */
 	int error;                    /* negative errno, 0 none */
-	uint64_t sent, received, queued, pending, buffered;
+	uint64_t sent, received, queued, pending, buffered, read;
 	uint64_t bytes;               /* what the primary digest covers */
 	int conns;                    /* listener/app: connections so far */
 	bool done;                    /* app finished (DONE); conn CLOSED/TIME_WAIT; udp closed */

@@ -129,11 +129,16 @@ void tcp_cc_partial_or_full(struct tcp_pcb *pcb, uint32_t acked)
 		pcb->bytes_acked = 0;
 		return;
 	}
-	/* Partial acknowledgment: the next hole was lost too. */
+	/* Partial acknowledgment: the next hole was lost too. With SACK,
+	 * holes below sack_hint were already resent in this recovery; the next
+	 * one goes only if the peer holds data above it. */
 	uint32_t h = pcb->snd_una;
-	if (pcb->sack_ok)
-		next_hole(pcb, pcb->snd_una, &h);
-	int n = tcp_retransmit_seg(pcb, h);
+	bool resend = true;
+	if (pcb->sack_ok) {
+		uint32_t from = SEQ_GT(pcb->sack_hint, pcb->snd_una) ? pcb->sack_hint : pcb->snd_una;
+		resend = next_hole(pcb, from, &h) && (h == pcb->snd_una || hole_below_sacked(pcb, h));
+	}
+	int n = resend ? tcp_retransmit_seg(pcb, h) : 0;
 	if (n > 0 && SEQ_GT(h + (uint32_t)n, pcb->sack_hint))
 		pcb->sack_hint = h + (uint32_t)n;
 	pcb->cwnd = acked >= pcb->cwnd ? m : pcb->cwnd - acked;

@@ -617,6 +617,45 @@ static void test_shutdown_read(void **st)
 	assert_int_equal(tcp_shutdown(pcb, 7), -EINVAL);
 }
 
+/* RFC 7323: TSecr echoes the peer's latest TSval (TS.Recent, updated only
+ * by segments at or before Last.ACK.sent); PAWS drops a segment whose
+ * TSval is older than TS.Recent and ACKs it. */
+static void test_timestamps_paws(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = h_connect(&N, H_PEER, 80);
+	struct hseg *syn = h_pop(&N);
+	h_inject(&N, &(struct hin){.sport = 80, .dport = 4000, .flags = TCP_SYN | TCP_ACK,
+				   .seq = PISS, .ack = syn->seq + 1, .wnd = 65535, .mss = 1460,
+				   .ts = true, .tsval = 1000, .tsecr = syn->o.tsval});
+	assert_int_equal(h_pop(&N)->o.tsecr, 1000);
+	uint32_t b = PISS + 1, una = pcb->snd_nxt;
+	struct hin d = {.sport = 80, .dport = 4000, .flags = TCP_ACK, .seq = b, .ack = una,
+			.wnd = 65535, .data = "abcd", .len = 4, .ts = true, .tsval = 1005};
+	h_inject(&N, &d);
+	assert_int_equal(pcb->ts_recent, 1005);
+	/* an old duplicate with an older TSval: dropped (PAWS), ACKed */
+	d.seq = b + 4;
+	d.tsval = 900;
+	h_inject(&N, &d);
+	assert_int_equal(N.s.stats.tcp_paws_dropped, 1);
+	assert_int_equal(tcp_recvq(pcb), 4);
+	struct hseg *a = h_pop(&N);
+	assert_non_null(a);
+	assert_int_equal(a->ack, b + 4);
+	assert_int_equal(a->o.tsecr, 1005);
+	/* a segment ahead of Last.ACK.sent does not update TS.Recent */
+	d.seq = b + 100;
+	d.tsval = 2000;
+	h_inject(&N, &d);
+	assert_int_equal(pcb->ts_recent, 1005);
+	/* our TSval follows our clock in ms (plus a random offset) */
+	uint32_t v0 = h_pop(&N)->o.tsval;
+	h_advance(&N, NB_MS(250));
+	tcp_send(pcb, "x", 1, true);
+	assert_int_equal(h_q_last(&N)->o.tsval - v0, 250);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -637,6 +676,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_peer_half_close, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outside_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_read, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timestamps_paws, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -159,6 +159,8 @@ static void test_passive_open(void **st)
 	(void)st;
 	struct tcp_pcb *l = h_new(&N, "web");
 	assert_int_equal(tcp_bind(l, 0, 80), 0);
+	assert_int_equal(tcp_setopt(l, TCP_OPT_NODELAY, 1), 0);
+	assert_int_equal(tcp_setopt(l, TCP_OPT_SNDBUF, 70000), 0);
 	assert_int_equal(tcp_listen(l, 5), 0);
 	assert_int_equal(l->state, TCP_LISTEN);
 	h_inject(&N, &(struct hin){.flags = TCP_SYN, .seq = 100, .wnd = 5840, .mss = 1200,
@@ -192,6 +194,8 @@ static void test_passive_open(void **st)
 	assert_int_equal(c->ts_recent, 78);
 	assert_int_equal(c->snd_wnd, 5840);
 	assert_int_equal(strcmp(c->app, "web"), 0);
+	assert_true(c->nodelay);                    /* inherited from the listener */
+	assert_int_equal(c->sndbuf_cap, 70000);
 	assert_int_equal(c->lport, 80);
 	assert_int_equal(c->fport, 5555);
 	assert_int_equal(l->accept_len, 0);
