@@ -293,6 +293,7 @@ static bool process_ack(struct tcp_pcb *pcb, const struct tcp_seg *g, bool *ourf
 		if (pcb->snd_una == pcb->iss)
 			acked--;          /* the SYN is not data for congestion control */
 		pcb->probes_unanswered = 0;
+		pcb->softerror = 0;      /* progress: earlier ICMP noise is moot */
 		/* RTT: the timed segment is covered (RFC 6298 2; Karn cleared
 		 * rtt_timing if it was resent). */
 		if (pcb->rtt_timing && SEQ_GT(g->ack, pcb->rtt_seq)) {

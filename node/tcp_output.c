@@ -191,6 +191,8 @@ static int tcp_emit(struct tcp_pcb *pcb, uint32_t seq, uint32_t len, uint8_t fla
 	txbuf_put(s, pb);
 	if (rc == -EMSGSIZE)
 		tcp_mtu_update(pcb, ip_path_mtu(s, pcb->faddr));
+	else if (rc == -ENETUNREACH || rc == -EHOSTUNREACH)
+		pcb->softerror = rc;   /* lost; reported if we time out */
 	return rc;
 }
 

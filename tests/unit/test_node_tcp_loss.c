@@ -502,6 +502,7 @@ static void test_soft_errors_established(void **st)
 	assert_int_equal(pcb->softerror, -ECONNREFUSED);
 	h_ack(&N, PISS + 1, pcb->snd_max, 65535);
 	assert_int_equal(pcb->state, TCP_ESTABLISHED);
+	assert_int_equal(pcb->softerror, 0);        /* progress clears it */
 	tcp_abort(pcb);
 }
 
