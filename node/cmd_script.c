@@ -9,8 +9,9 @@
  *                                 outcome shows in obj / wait)
  *   send NAME BYTES [push]     -> ok queued= pending=      (written as the
  *                                 socket takes it; never blocks the node)
- *   recv NAME [BYTES]          -> ok read= received= pending=
- *                                 BYTES: read that many more as they come;
+ *   recv NAME [BYTES]          -> ok read= total_read= pending=
+ *                                 BYTES: read up to that many more, now and
+ *                                 as they arrive (pending= still to read);
  *                                 none: read what is buffered now
  *   close NAME | abort NAME | shutdown NAME rd|wr|both   -> ok state=
  *   app NAME start sink|echo|http PORT [backlog N]
@@ -282,7 +283,7 @@ static void v_recv(struct node *n, struct ctl_req r, int argc, char **argv)
 		ctl_err(&n->ctl, r, "recv %s: it is closed", o->name);
 		return;
 	}
-	ctl_ok(&n->ctl, r, "read=%" PRIu64 " received=%" PRIu64 " pending=%" PRIu64, got, o->received,
+	ctl_ok(&n->ctl, r, "read=%" PRIu64 " total_read=%" PRIu64 " pending=%" PRIu64, got, o->received,
 	       o->to_recv == UINT64_MAX ? 0 : o->to_recv);
 }
 
