@@ -164,6 +164,18 @@ void report_step_begin(struct report *rep, int i)
 	fflush(rep->progress);
 }
 
+void report_print_block(struct report *rep, const char *text)
+{
+	if (!rep || !rep->progress || rep->quiet || !text)
+		return;
+	while (*text) {
+		size_t n = strcspn(text, "\n");
+		fprintf(rep->progress, "        %.*s\n", (int)n, text);
+		text += n + (text[n] == '\n');
+	}
+	fflush(rep->progress);
+}
+
 static int digits(int n)
 {
 	int d = 1;

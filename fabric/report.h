@@ -104,6 +104,10 @@ void report_step_begin(struct report *rep, int i);
 void report_step_end(struct report *rep, int i, enum step_outcome outcome, uint64_t start_ns,
 		     uint64_t duration_ns, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
+/* report_print_block: text (a socket table ...) under the last progress
+ * line, each line indented; not in quiet mode. */
+void report_print_block(struct report *rep, const char *text);
+
 /* report_finish: computes totals and the result and prints the final line.
  * code is the run's exit code so far (script_run's): non-zero with every
  * step fine (interrupted, say) still makes the result RUN_ERROR. NULL is fine. */

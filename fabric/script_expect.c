@@ -71,8 +71,8 @@ static void wait_job(struct script_ctx *cx, const struct topo_step *s, struct st
 }
 
 /* wait_reason: a person's account of a wait the node ended with err. */
-static void wait_reason(const struct topo_step *s, const char *host, const char *name, const struct nodeproc_reply *r,
-			char *out, size_t len)
+static void wait_reason(const struct topo_step *s, const char *name, const struct nodeproc_reply *r, char *out,
+			size_t len)
 {
 	char st[32], err[32], kind[16], status[16], t[32];
 	bool never = !strncmp(r->status, "never", 5);
@@ -99,17 +99,13 @@ static void wait_reason(const struct topo_step *s, const char *host, const char 
 				 topo_tcp_state_name(s->u.wait.state), errtext);
 		return;
 	case TOPO_WAIT_RECEIVED: {
-		uint64_t got = script_reply_u64(r, "received", 0), buffered = script_reply_u64(r, "buffered", 0);
-		int k;
+		uint64_t got = script_reply_u64(r, "received", 0);
 		if (never)
-			k = snprintf(out, len, "%s received %" PRIu64 " of %" PRIu64 " bytes and can get no more (%s%s)",
-				     name, got, bytes, st, errtext);
+			snprintf(out, len, "%s received %" PRIu64 " of %" PRIu64 " bytes and can get no more (%s%s)", name,
+				 got, bytes, st, errtext);
 		else
-			k = snprintf(out, len, "%s received %" PRIu64 " of %" PRIu64 " bytes in %s (%s%s)", name, got,
-				     bytes, t, st, errtext);
-		if (buffered && k > 0 && (size_t)k < len)
-			snprintf(out + k, len - (size_t)k, "; %" PRIu64 " more are buffered but not read: add "
-				 "'%s: recv %s' before the wait", buffered, host, name);
+			snprintf(out, len, "%s received %" PRIu64 " of %" PRIu64 " bytes in %s (%s%s)", name, got, bytes, t,
+				 st, errtext);
 		return;
 	}
 	case TOPO_WAIT_SENT: {
@@ -155,7 +151,7 @@ void script_step_wait(struct script_ctx *cx, const struct topo_step *s, struct s
 		snprintf(res->detail, sizeof(res->detail), "after %.3fs",
 			 (double)script_reply_u64(&r, "waited_ns", 0) / 1e9);
 	} else {
-		wait_reason(s, script_host_name(cx, ob->host), ob->name, &r, res->reason, sizeof(res->reason));
+		wait_reason(s, ob->name, &r, res->reason, sizeof(res->reason));
 		res->outcome = STEP_FAILED;
 		res->end_script = true;
 	}
@@ -185,14 +181,27 @@ static void digest_of(const struct nodeproc_reply *r, enum topo_digest_of of, ch
 {
 	const char *k = of == TOPO_DIGEST_SENT ? "digest_sent" : of == TOPO_DIGEST_RECEIVED ? "digest_received" : "digest";
 	key(r, k, hex, hexlen);
-	*bytes = script_reply_u64(r, of == TOPO_DIGEST_SENT ? "queued" : of == TOPO_DIGEST_RECEIVED ? "received" : "bytes", 0);
-	*which = of == TOPO_DIGEST_SENT ? "sent" : of == TOPO_DIGEST_RECEIVED ? "received" : "digest";
+	*bytes = script_reply_u64(r, of == TOPO_DIGEST_SENT ? "queued" : of == TOPO_DIGEST_RECEIVED ? "read" : "bytes", 0);
+	*which = of == TOPO_DIGEST_SENT ? "digest sent" : of == TOPO_DIGEST_RECEIVED ? "digest received" : "digest";
+}
+
+/* unread_hint: for a connection whose received digest is compared while
+ * bytes that arrived are still unread, the step that is missing. */
+static void unread_hint(struct script_ctx *cx, int obj, enum topo_digest_of of, const struct nodeproc_reply *r,
+			char *out, size_t len)
+{
+	const struct topo_obj *ob = &cx->t->objs[obj];
+	uint64_t buffered = script_reply_u64(r, "buffered", 0);
+	if (ob->kind != TOPO_OBJ_CONN || of != TOPO_DIGEST_RECEIVED || !buffered || out[0])
+		return;
+	snprintf(out, len, "; %" PRIu64 " bytes %s received are not read yet: add '%s: recv %s' first", buffered,
+		 ob->name, script_host_name(cx, ob->host), ob->name);
 }
 
 static void expect_digest(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	struct nodeproc_reply a, b;
-	char ha[80], hb[80];
+	char ha[80], hb[80], hint[160] = "";
 	uint64_t na, nb;
 	const char *wa, *wb;
 	const char *name_a = cx->t->objs[s->u.expect.obj].name, *name_b = cx->t->objs[s->u.expect.obj2].name;
@@ -206,14 +215,17 @@ static void expect_digest(struct script_ctx *cx, const struct topo_step *s, stru
 	digest_of(&b, s->u.expect.of2, hb, sizeof(hb), &nb, &wb);
 	bool same = !strcmp(ha, hb);
 	bool want_same = s->u.expect.op == TOPO_EQ;
-	if (same == want_same)
+	if (same == want_same) {
 		snprintf(res->detail, sizeof(res->detail), "%.*s..., %" PRIu64 " and %" PRIu64 " bytes", DIGEST_SHOWN, ha,
 			 na, nb);
-	else if (want_same)
-		step_fail(res, "%s %s %.*s... (%" PRIu64 " bytes) != %s %s %.*s... (%" PRIu64 " bytes)", name_a, wa,
-			  DIGEST_SHOWN, ha, na, name_b, wb, DIGEST_SHOWN, hb, nb);
-	else
+	} else if (want_same) {
+		unread_hint(cx, s->u.expect.obj, s->u.expect.of, &a, hint, sizeof(hint));
+		unread_hint(cx, s->u.expect.obj2, s->u.expect.of2, &b, hint, sizeof(hint));
+		step_fail(res, "%s %s %.*s... (%" PRIu64 " bytes) != %s %s %.*s... (%" PRIu64 " bytes)%s", name_a, wa,
+			  DIGEST_SHOWN, ha, na, name_b, wb, DIGEST_SHOWN, hb, nb, hint);
+	} else {
 		step_fail(res, "both are %.*s... (%" PRIu64 " bytes)", DIGEST_SHOWN, ha, na);
+	}
 	nodeproc_reply_free(&a);
 	nodeproc_reply_free(&b);
 }

@@ -34,6 +34,7 @@ struct step_res {
 	bool end_script;             /* skip what follows (except dumps) */
 	char reason[REPORT_REASON_MAX];
 	char detail[REPORT_DETAIL_MAX];
+	char *text;                  /* malloc'd; printed under the step's line */
 };
 
 /* script_now_ns: CLOCK_MONOTONIC in nanoseconds. */

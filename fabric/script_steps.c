@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define REQ_MS 5000
@@ -166,6 +167,34 @@ void script_step_host(struct script_ctx *cx, const struct topo_step *s, struct s
 	request_host(cx, s, res, req, done);
 }
 
+/* socket_tables: each custom host's socket table (netstat style) as the
+ * node prints it, headed by the host's name; NULL if none could be had. */
+static char *socket_tables(struct script_ctx *cx, int only)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (int i = 0; i < cx->t->n_hosts; i++) {
+		struct lab_host *lh = lab_host(cx->lab, i);
+		struct nodeproc_reply r;
+		if ((only >= 0 && i != only) || !lh || !lh->custom || !lh->alive)
+			continue;
+		if (lab_node_request(cx->lab, i, REQ_MS, &r, "ss") < 0)
+			continue;
+		if (r.ok)
+			fprintf(f, "%s:\n%s%s", lh->name, r.data ? r.data : "", r.data && r.data_len &&
+				r.data[r.data_len - 1] != '\n' ? "\n" : "");
+		nodeproc_reply_free(&r);
+	}
+	if (fclose(f) != 0 || !len) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 /* lab_result: a lab.h call's outcome: rc < 0 is an ERROR with its text. */
 static void lab_result(struct step_res *res, int rc, const char *err)
 {
@@ -216,9 +245,11 @@ void script_step_lab(struct script_ctx *cx, const struct topo_step *s, struct st
 	case TOPO_STEP_DUMP:
 		snprintf(tag, sizeof(tag), "dump-line%d", s->loc.line);
 		lab_result(res, lab_dump_sockets(lab, s->host, tag, err, sizeof(err)), err);
-		if (res->outcome == STEP_OK)
+		if (res->outcome == STEP_OK) {
 			snprintf(res->detail, sizeof(res->detail), "%s/%s/%s.*", lab->outdir,
 				 s->host >= 0 ? script_host_name(cx, s->host) : "*", tag);
+			res->text = socket_tables(cx, s->host);
+		}
 		return;
 	default:
 		step_error(res, "step kind '%s' is not handled", topo_step_name(s->kind));

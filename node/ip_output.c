@@ -233,7 +233,9 @@ int ip_output(struct nb_stack *s, struct pbuf *pb, uint32_t src, uint32_t dst,
 	}
 	if (!src)
 		src = loop ? dst : s->ifs[ifidx].addr;
-	uint8_t *h = pbuf_push(pb, IP_HLEN_MIN);
+	/* The Ethernet header goes in front of ours: both must fit. */
+	bool room = (size_t)(pb->data - pb->buf) >= IP_HLEN_MIN + NB_ETH_HLEN;
+	uint8_t *h = room ? pbuf_push(pb, IP_HLEN_MIN) : NULL;
 	if (!src || !h) {
 		NB_COUNT(s, ip_tx_errors);
 		return src ? -ENOBUFS : -EADDRNOTAVAIL;

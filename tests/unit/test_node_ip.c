@@ -365,6 +365,10 @@ static void test_output(void **st)
 	struct fake_frame *bc = fake_pop(fs);
 	assert_memory_equal(bc->data, FAKE_BCAST_MAC, 6);
 	assert_int_equal(nb_get32(bc->data + 14 + 12), FAKE_IP0);
+	/* Too little headroom for IP and Ethernet headers: refused, no underflow. */
+	pb->data = pb->buf + IP_HLEN_MIN + NB_ETH_HLEN - 1;
+	pb->len = 4;
+	assert_int_equal(ip_output(s, pb, 0, FAKE_PEER0, 253, NULL), -ENOBUFS);
 	/* Link down: no route. */
 	stack_set_link(s, 0, false, fs->now);
 	pbuf_reset(pb);
