@@ -369,6 +369,7 @@ void tcp_done(struct tcp_pcb *pcb, int err)
 		tcp_pcb_free(pcb);
 		return;
 	}
+	tcp_release_buffers(pcb);
 	tcp_event(pcb, (err ? TCP_EV_ERROR : 0) | TCP_EV_CLOSED | TCP_EV_READABLE | TCP_EV_WRITABLE);
 }
 
@@ -403,6 +404,21 @@ void tcp_established(struct tcp_pcb *pcb)
 	tcp_event(pcb, TCP_EV_CONNECTED | TCP_EV_WRITABLE);
 	if (pcb->fin_queued)   /* shut down for writing before the handshake ended */
 		tcp_set_state(pcb, TCP_FIN_WAIT_1);
+}
+
+/* tcp_release_buffers: frees the rings once they cannot be needed: the
+ * send ring when everything we will ever send is acknowledged (or the
+ * connection is gone), the receive ring when it holds nothing to read (or
+ * nobody will read it). TIME_WAIT pcbs live for 2*MSL; they should not keep
+ * megabytes each. */
+void tcp_release_buffers(struct tcp_pcb *pcb)
+{
+	if (pcb->sndbuf.buf && (pcb->state == TCP_CLOSED || (pcb->fin_queued && pcb->sndbuf.len == 0)))
+		ring_free(&pcb->sndbuf);
+	if (pcb->rcvbuf.buf && (pcb->orphan || pcb->rcvbuf.len == 0)) {
+		tcp_reass_flush(pcb);
+		ring_free(&pcb->rcvbuf);
+	}
 }
 
 /* tcp_rcvbuf_ensure: allocates the receive ring on first use. 0 or -ENOMEM. */

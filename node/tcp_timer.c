@@ -200,12 +200,14 @@ void tcp_timewait_start(struct tcp_pcb *pcb)
 	timer_cancel(ts, &pcb->t_delack);
 	pcb->persist = false;
 	timer_arm(ts, &pcb->t_timewait, pcb->stack->now + 2 * pcb->stack->params.tcp_msl);
+	tcp_release_buffers(pcb);
 }
 
 /* tcp_finwait2_start: an orphan in FIN_WAIT_2 waits params.tcp_fin_timeout
  * for the peer's FIN, then goes away (as Linux's tcp_fin_timeout). */
 void tcp_finwait2_start(struct tcp_pcb *pcb)
 {
+	tcp_release_buffers(pcb);
 	if (pcb->orphan && pcb->state == TCP_FIN_WAIT_2 && !timer_armed(&pcb->t_timewait))
 		timer_arm(&pcb->stack->timers, &pcb->t_timewait,
 			  pcb->stack->now + pcb->stack->params.tcp_fin_timeout);

@@ -315,6 +315,7 @@ void tcp_close(struct tcp_pcb *pcb)
 		usrclosed(pcb);
 		if (pcb->state == TCP_FIN_WAIT_2)
 			tcp_finwait2_start(pcb);
+		tcp_release_buffers(pcb);
 		tcp_output(pcb);
 		break;
 	}

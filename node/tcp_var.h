@@ -102,6 +102,7 @@ void tcp_drop(struct tcp_pcb *pcb, int err);
 void tcp_established(struct tcp_pcb *pcb);
 void tcp_set_state(struct tcp_pcb *pcb, enum tcp_state st);
 int tcp_rcvbuf_ensure(struct tcp_pcb *pcb);
+void tcp_release_buffers(struct tcp_pcb *pcb);
 
 /* tcp_output.c */
 int tcp_output(struct tcp_pcb *pcb);

@@ -305,10 +305,10 @@ static inline void h_tcp_direct(struct hnode *n, uint32_t src, const uint8_t *p,
 	tcp_input(&n->s, &m, p, len);
 }
 
-/* h_input_raw: the TCP bytes p[0..len) from src arrive as an Ethernet +
- * IPv4 frame (DF set) on eth0. */
-static inline void h_input_raw(struct hnode *n, uint32_t src, const uint8_t *p, size_t len,
-			       unsigned rx_flags)
+/* h_input_ip: an IPv4 datagram (proto, payload p[0..len)) from src to the
+ * node arrives as an Ethernet frame (DF set) on eth0. */
+static inline void h_input_ip(struct hnode *n, uint32_t src, uint8_t proto, const uint8_t *p,
+			      size_t len, unsigned rx_flags)
 {
 	static uint8_t f[14 + 20 + 65536];
 	uint8_t mac[6];
@@ -322,12 +322,43 @@ static inline void h_input_raw(struct hnode *n, uint32_t src, const uint8_t *p, 
 	nb_put16(ip + 2, (uint16_t)(20 + len));
 	nb_put16(ip + 6, IP_FLAG_DF);
 	ip[8] = 64;
-	ip[9] = IP_PROTO_TCP;
+	ip[9] = proto;
 	nb_put32(ip + 12, src);
 	nb_put32(ip + 16, n->addr);
 	nb_put16(ip + 10, cksum(ip, 20));
 	memcpy(ip + 20, p, len);
 	stack_input(&n->s, 0, f, 14 + 20 + len, rx_flags, n->s.now);
+}
+
+/* h_input_raw: the TCP bytes p[0..len) from src arrive in a frame. */
+static inline void h_input_raw(struct hnode *n, uint32_t src, const uint8_t *p, size_t len,
+			       unsigned rx_flags)
+{
+	h_input_ip(n, src, IP_PROTO_TCP, p, len, rx_flags);
+}
+
+/* h_icmp_error: router `from` reports (type, code, next-hop mtu) about the
+ * segment g the node sent: the quote is g's IP header and 8 bytes of it. */
+static inline void h_icmp_error(struct hnode *n, uint32_t from, uint8_t type, uint8_t code,
+				uint16_t mtu, const struct hseg *g)
+{
+	uint8_t m[8 + 20 + 8];
+	memset(m, 0, sizeof m);
+	m[0] = type;
+	m[1] = code;
+	nb_put16(m + 6, mtu);
+	uint8_t *q = m + 8;
+	q[0] = 0x45;
+	nb_put16(q + 2, (uint16_t)(20 + g->rawlen));
+	nb_put16(q + 6, IP_FLAG_DF);
+	q[8] = 64;
+	q[9] = IP_PROTO_TCP;
+	nb_put32(q + 12, g->src);
+	nb_put32(q + 16, g->dst);
+	nb_put16(q + 10, cksum(q, 20));
+	memcpy(q + 20, g->raw, 8);
+	nb_put16(m + 2, cksum(m, sizeof m));
+	h_input_ip(n, from, IP_PROTO_ICMP, m, sizeof m, 0);
 }
 
 /* h_inject: the peer's segment arrives now. */

@@ -506,6 +506,39 @@ static void test_soft_errors_established(void **st)
 	tcp_abort(pcb);
 }
 
+/* Through real ICMP frames (icmp.c -> tcp_ctlinput): "fragmentation
+ * needed" from a router lowers the path MTU, the connection resends in
+ * the smaller size, and a new connection announces MSS = PMTU - 40; a port
+ * unreachable refuses a connection in SYN-SENT. */
+static void test_icmp_frames(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = h_established(&N, PISS, 65535, 1460);
+	uint32_t s0 = pcb->snd_nxt;
+	tcp_send(pcb, pat, 1460, false);
+	struct hseg *g = h_pop(&N);
+	assert_int_equal(g->len, 1460);
+	h_icmp_error(&N, h_ip("10.0.0.9"), 3, 4, 1200, g);
+	assert_int_equal(N.s.stats.tcp_pmtu_updates, 1);
+	assert_int_equal(pcb->mss, 1160);
+	struct hseg *r = h_pop(&N);
+	assert_non_null(r);
+	assert_int_equal(r->seq, s0);
+	assert_int_equal(r->len, 1160);
+	assert_int_equal(h_pop(&N)->len, 300);
+	struct tcp_pcb *p2 = h_new(&N, "c2");
+	tcp_bind(p2, 0, 4001);
+	tcp_connect(p2, h_ip(H_PEER), 80);
+	struct hseg *syn = h_pop(&N);
+	assert_int_equal(syn->o.mss, 1160);
+	memset(&N.ev, 0, sizeof N.ev);
+	h_icmp_error(&N, h_ip(H_PEER), 3, 3, 0, syn);   /* port unreachable */
+	assert_int_equal(p2->state, TCP_CLOSED);
+	assert_int_equal(N.ev.err_at_error, -ECONNREFUSED);
+	tcp_close(p2);
+	tcp_abort(pcb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -521,6 +554,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sack_bogus_blocks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pmtu_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_errors_established, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_icmp_frames, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
