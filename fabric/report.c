@@ -20,6 +20,7 @@
 #define C_BOLD_GREEN "\033[1;32m"
 #define C_BOLD_RED "\033[1;31m"
 
+/* dup_str: strdup that takes NULL as "". */
 static char *dup_str(const char *s)
 {
 	return strdup(s ? s : "");
@@ -176,6 +177,7 @@ void report_print_block(struct report *rep, const char *text)
 	fflush(rep->progress);
 }
 
+/* digits: decimal digits of n >= 0. */
 static int digits(int n)
 {
 	int d = 1;
@@ -188,6 +190,10 @@ static int digits(int n)
 
 void report_format_step(const struct report *rep, int i, bool color, char *buf, size_t len)
 {
+	if (len)
+		buf[0] = '\0';
+	if (!rep || i < 0 || i >= rep->n_steps)
+		return;
 	const struct report_step *s = &rep->steps[i];
 	const char *word = report_outcome_name(s->outcome), *c = "";
 	if (color)
@@ -250,6 +256,7 @@ void report_finish(struct report *rep, int code)
 	fflush(rep->progress);
 }
 
+/* plural: one or many, by n. */
 static const char *plural(int n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -378,6 +385,7 @@ static const char *result_name(enum run_result r)
 	return r == RUN_PASS ? "pass" : r == RUN_FAIL ? "fail" : "error";
 }
 
+/* outcome_json: an outcome as summary.json spells it. */
 static const char *outcome_json(enum step_outcome o)
 {
 	switch (o) {
@@ -390,6 +398,7 @@ static const char *outcome_json(enum step_outcome o)
 	return "pending";
 }
 
+/* json_kv: "key": "escaped value" and, if comma, a separator. */
 static void json_kv(FILE *f, const char *key, const char *val, bool comma)
 {
 	fprintf(f, "\"%s\": \"", key);

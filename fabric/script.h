@@ -16,13 +16,23 @@
  * Once the script has ended, the remaining steps are skipped except `dump`,
  * so the artifacts of a failing run are still collected.
  *
+ * How steps are done: host actions on custom hosts are node/cmd_script.c's
+ * verbs (listen, connect, send, recv, close, shutdown, abort, app, udp),
+ * waits its `wait` verb (the node answers when the condition holds, when it
+ * never can, or when the bound passes), expectations its `obj` and
+ * `counter` verbs; ping is the node's `ping` verb on custom hosts and
+ * iputils ping on kernel hosts; faults and dumps go through lab.h.
+ *
  * Objects a step creates without `as NAME` get a runner-made name,
- * "_step<N>" (N = the step's 1-based index). Output of programs run on
- * kernel hosts goes to <out>/<host>/exec-line<L>.log; socket dumps to
- * <out>/<host>/dump-line<L>.*. Background jobs (`exec ... as NAME`) are
- * children of this process: they are reaped as they end, and any still
- * running when the script ends is sent SIGTERM, then SIGKILL a second
- * later. Nothing else is ever waited for or signalled (the nodes are also
+ * "_step<N>" (N = the step's 1-based index; user names start with a
+ * letter). Output of programs run on kernel hosts goes to
+ * <out>/<host>/exec-line<L>.log (ping-line<L>.log for ping); `dump sockets`
+ * writes <out>/<host>/dump-line<L>.* and prints each host's socket table
+ * under the step's progress line. A foreground exec killed at its timeout
+ * is no failure unless it has `expect exit`. Background jobs (`exec ... as
+ * NAME`) are children of this process: they are reaped as they end, and
+ * any still running when the script ends is sent SIGTERM, then SIGKILL a
+ * second later. Nothing else is ever waited for or signalled (the nodes are also
  * our children).
  */
 #ifndef NB_SCRIPT_H
@@ -40,9 +50,9 @@
  * out (rep->steps tell which; report_finish sets rep->result). */
 int script_run(struct lab *lab, const struct topo *t, struct report *rep);
 
-/* script_set_interrupt: stop() is asked between steps and while waiting on
- * jobs and sleeps; once it returns true the remaining steps are skipped
- * ("interrupted"). By default cli_stop_requested() (cli_run.c) if linked. */
+/* script_set_interrupt: stop() is asked between steps and while sleeping
+ * or waiting for programs; once it returns true the step in progress ends
+ * as an error and the rest are skipped ("interrupted"). By default cli_stop_requested() (cli_run.c) if linked. */
 void script_set_interrupt(bool (*stop)(void));
 
 /* What a ping saw (either kind of host). */

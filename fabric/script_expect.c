@@ -15,6 +15,7 @@
 static const char *const cmp_names[] = {"==", "!=", "<", "<=", ">", ">="};
 static const char *const err_names[] = {"none", "refused", "timedout", "reset", "unreachable"};
 
+/* compare: a OP b. */
 static bool compare(uint64_t a, enum topo_cmp op, uint64_t b)
 {
 	switch (op) {
@@ -198,6 +199,7 @@ static void unread_hint(struct script_ctx *cx, int obj, enum topo_digest_of of, 
 		 ob->name, script_host_name(cx, ob->host), ob->name);
 }
 
+/* expect_digest: two objects' digests, possibly on two hosts. */
 static void expect_digest(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	struct nodeproc_reply a, b;
@@ -230,6 +232,7 @@ static void expect_digest(struct script_ctx *cx, const struct topo_step *s, stru
 	nodeproc_reply_free(&b);
 }
 
+/* expect_exit: a finished job's exit status. */
 static void expect_exit(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	const char *name = cx->t->objs[s->u.expect.obj].name;
@@ -255,6 +258,7 @@ static void expect_exit(struct script_ctx *cx, const struct topo_step *s, struct
 		snprintf(res->detail, sizeof(res->detail), "exit %d", WEXITSTATUS(j->status));
 }
 
+/* expect_counter: one node counter OP a value. */
 static void expect_counter(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	struct nodeproc_reply r;

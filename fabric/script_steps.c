@@ -17,6 +17,7 @@
 #pragma weak lab_partition
 #pragma weak lab_heal
 
+/* addr_port: "a.b.c.d:port" into buf. */
 static const char *addr_port(uint32_t addr, uint16_t port, char *buf, size_t len)
 {
 	char a[16];
@@ -24,6 +25,7 @@ static const char *addr_port(uint32_t addr, uint16_t port, char *buf, size_t len
 	return buf;
 }
 
+/* shut_word: the node's word for a shutdown direction. */
 static const char *shut_word(enum topo_shut how)
 {
 	return how == TOPO_SHUT_RD ? "rd" : how == TOPO_SHUT_BOTH ? "both" : "wr";
@@ -42,6 +44,7 @@ static void request_host(struct script_ctx *cx, const struct topo_step *s, struc
 	nodeproc_reply_free(&r);
 }
 
+/* *_done: a reply's interesting keys as the step's detail. */
 static void connect_done(const struct nodeproc_reply *r, struct step_res *res)
 {
 	char lport[16] = "", err[32] = "";

@@ -145,6 +145,7 @@ static void drop_obj(struct node *n, struct sobj *o)
 		}
 }
 
+/* arg_port: a port 1..65535, or an error reply and -1. */
 static int arg_port(struct node *n, struct ctl_req r, const char *what, const char *s, uint16_t *port)
 {
 	long v;
@@ -178,6 +179,7 @@ static void view_keys(struct sobj *o, char *buf, size_t len)
 
 /* ---- connections ---- */
 
+/* v_listen: listen NAME PORT [backlog N] [app sink|echo|http]. */
 static void v_listen(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	struct app_args a = {.backlog = 16};
@@ -216,6 +218,7 @@ static void v_listen(struct node *n, struct ctl_req r, int argc, char **argv)
 	ctl_ok(&n->ctl, r, "name=%s port=%u app=%s", o->name, a.port, app_kind_name(kind));
 }
 
+/* v_connect: connect NAME ADDR:PORT [from PORT] [nodelay]. */
 static void v_connect(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	uint32_t addr;
@@ -251,6 +254,7 @@ static void v_connect(struct node *n, struct ctl_req r, int argc, char **argv)
 	       sobj_error_name(o->error));
 }
 
+/* v_send: send NAME BYTES [push]. */
 static void v_send(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	uint64_t bytes;
@@ -269,6 +273,7 @@ static void v_send(struct node *n, struct ctl_req r, int argc, char **argv)
 		ctl_ok(&n->ctl, r, "queued=%" PRIu64 " pending=%" PRIu64, o->queued, o->to_send);
 }
 
+/* v_recv: recv NAME [BYTES]. */
 static void v_recv(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	uint64_t bytes = 0, got;
@@ -326,6 +331,7 @@ static void v_close(struct node *n, struct ctl_req r, int argc, char **argv)
 
 /* ---- apps ---- */
 
+/* v_app: app NAME start KIND ... | app NAME stop. */
 static void v_app(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	struct app_args a = {0};
@@ -407,6 +413,7 @@ static void v_app(struct node *n, struct ctl_req r, int argc, char **argv)
 	ctl_ok(&n->ctl, r, "name=%s app=%s", o->name, app_kind_name(kind));
 }
 
+/* v_udp: udp NAME bind PORT | udp NAME send ADDR:PORT BYTES [from PORT]. */
 static void v_udp(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	bool bind = argc == 4 && !strcmp(argv[2], "bind");
@@ -479,6 +486,7 @@ static void v_udp(struct node *n, struct ctl_req r, int argc, char **argv)
 
 /* ---- inspection ---- */
 
+/* v_obj: obj [NAME]. */
 static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	char keys[1024];
@@ -512,6 +520,7 @@ static const struct {
 } counters[] = {NB_STATS(COUNTER_ROW)};
 #undef COUNTER_ROW
 
+/* counter_value: the stats field at byte offset off. */
 static uint64_t counter_value(const struct nb_stack *s, size_t off)
 {
 	uint64_t v;
@@ -519,6 +528,7 @@ static uint64_t counter_value(const struct nb_stack *s, size_t off)
 	return v;
 }
 
+/* v_counter: counter [NAME]. */
 static void v_counter(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	if (argc > 2) {
@@ -581,6 +591,7 @@ static enum wait_result wait_check(struct swait *w)
 	return WAIT_PENDING;
 }
 
+/* want_text: the condition as the want= key shows it. */
 static void want_text(const struct swait *w, char *buf, size_t len)
 {
 	switch (w->what) {
@@ -614,6 +625,7 @@ static void wait_end(struct swait *w, enum wait_result res, nb_time_t now)
 	free(w);
 }
 
+/* wait_expired: the bound passed: a last look, then the answer. */
 static void wait_expired(struct nb_timer *t, nb_time_t now)
 {
 	struct swait *w = t->arg;
@@ -621,6 +633,8 @@ static void wait_expired(struct nb_timer *t, nb_time_t now)
 	wait_end(w, res == WAIT_PENDING ? WAIT_TIMEOUT : res, now);
 }
 
+/* v_wait: wait NAME state S|received BYTES|sent BYTES|done within T:
+ * answered at once if it holds (or never can), else later. */
 static void v_wait(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	struct swait w = {.req = r};

@@ -276,9 +276,7 @@ int ctl_split(char *line, char **argv, int max)
 		}
 		if (*r)
 			r++;
-		*w++ = '\0';
-		if (w > r) /* cannot happen: w never passes r */
-			return -1;
+		*w++ = '\0'; /* w <= r here, or w == r + 1 at the very end, on the NUL */
 	}
 	return argc;
 }

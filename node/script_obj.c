@@ -127,6 +127,7 @@ struct tuple_find {
 	const struct tcp_pcb *found;
 };
 
+/* match_tuple: tcp_foreach callback: the first live pcb with o's 4-tuple. */
 static void match_tuple(struct tcp_pcb *pcb, void *arg)
 {
 	struct tuple_find *f = arg;
@@ -245,6 +246,8 @@ static uint64_t pump_recv(struct sobj *o, uint64_t limit)
 	return got;
 }
 
+/* conn_watch: a connection's socket watcher: takes errors, writes and
+ * reads the quotas, then runs a close that waited for the data. */
 static void conn_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct sobj *o = arg;
@@ -375,6 +378,7 @@ int sobj_close(struct sobj *o, int how, bool abort)
 	return 0;
 }
 
+/* app_report: apps' reports need no action here. */
 static void app_report(struct app *a, const struct app_report *r, void *arg)
 {
 	(void)a;
@@ -422,6 +426,7 @@ void sobj_app_stop(struct sobj *o)
 	o->app = NULL;
 }
 
+/* udp_watch: reads (counts and hashes) every queued datagram. */
 static void udp_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct sobj *o = arg;
@@ -490,6 +495,7 @@ static void hex_of(const struct sha256 *c, char out[SHA256_HEX_LEN])
 	sha256_hex(d, out);
 }
 
+/* view_app: a listener's or app's view, live or from its snapshot. */
 static void view_app(struct sobj *o, struct sobj_view *v)
 {
 	if (o->app)

@@ -59,6 +59,22 @@ static bool ooo_insert(struct tcp_pcb *pcb, uint32_t seq, uint32_t end)
 	return true;
 }
 
+/* Cuts queued ranges at `limit`: nothing may follow a FIN. */
+static void ooo_trim(struct tcp_pcb *pcb, uint32_t limit)
+{
+	for (struct tcp_ooo **pp = &pcb->ooo; *pp;) {
+		struct tcp_ooo *o = *pp;
+		if (SEQ_GEQ(o->seq, limit)) {
+			*pp = o->next;
+			free(o);
+			continue;
+		}
+		if (SEQ_GT(o->seq + o->len, limit))
+			o->len = limit - o->seq;
+		pp = &o->next;
+	}
+}
+
 static void ooo_recount(struct tcp_pcb *pcb)
 {
 	size_t b = 0;
@@ -78,9 +94,11 @@ uint32_t tcp_reass(struct tcp_pcb *pcb, uint32_t seq, const uint8_t *data, uint3
 {
 	struct nb_stack *s = pcb->stack;
 	*fin_now = false;
-	if (fin) {
+	if (fin && !(pcb->rcv_fin_pending && SEQ_LT(pcb->rcv_fin_seq, seq + len))) {
 		pcb->rcv_fin_pending = true;
 		pcb->rcv_fin_seq = seq + len;
+		ooo_trim(pcb, seq + len);
+		ooo_recount(pcb);
 	}
 	/* Data past a known FIN cannot be valid (RFC 9293 3.10.7.4 eighth). */
 	if (pcb->rcv_fin_pending && SEQ_GT(seq + len, pcb->rcv_fin_seq))

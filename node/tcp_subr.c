@@ -415,7 +415,9 @@ void tcp_release_buffers(struct tcp_pcb *pcb)
 {
 	if (pcb->sndbuf.buf && (pcb->state == TCP_CLOSED || (pcb->fin_queued && pcb->sndbuf.len == 0)))
 		ring_free(&pcb->sndbuf);
-	if (pcb->rcvbuf.buf && (pcb->orphan || pcb->rcvbuf.len == 0)) {
+	/* (out-of-order data is kept: dropping what we SACKed would be
+	 * reneging, RFC 2018 8) */
+	if (pcb->rcvbuf.buf && (pcb->orphan || (pcb->rcvbuf.len == 0 && !pcb->ooo))) {
 		tcp_reass_flush(pcb);
 		ring_free(&pcb->rcvbuf);
 	}

@@ -135,9 +135,26 @@ static void events_and_hangup(void **state)
 	assert_false(ctl_ok(&f->srv, r, "late"));
 }
 
+static void split_in_place(void **state)
+{
+	(void)state;
+	char line[] = "connect c 10.0.0.2:80", quoted[] = "a 'b c'd \"\" e";
+	char *argv[8];
+	assert_int_equal(ctl_split(line, argv, 8), 3);
+	assert_string_equal(argv[0], "connect");
+	assert_string_equal(argv[2], "10.0.0.2:80");
+	assert_int_equal(ctl_split(quoted, argv, 8), 4);
+	assert_string_equal(argv[1], "b cd");
+	assert_string_equal(argv[2], "");
+	assert_string_equal(argv[3], "e");
+	char many[] = "a b c";
+	assert_int_equal(ctl_split(many, argv, 2), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(split_in_place),
 		cmocka_unit_test_setup_teardown(request_reply, setup, teardown),
 		cmocka_unit_test_setup_teardown(split_across_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests, setup, teardown),

@@ -180,6 +180,8 @@ static nb_time_t run(size_t total, nb_time_t delay, uint64_t rate_bps, nb_time_t
 	tcp_close(B.srv);
 	h_link_run(&B.link, B.a.s.now + NB_SEC(1), NULL, NULL);
 	assert_int_equal(B.c->state, TCP_TIME_WAIT);
+	assert_null(B.c->sndbuf.buf);                    /* TIME_WAIT keeps no buffers */
+	assert_null(B.c->rcvbuf.buf);
 	tcp_close(B.c);
 	tcp_close(B.l);
 	return took;
