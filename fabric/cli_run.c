@@ -198,9 +198,43 @@ static void send_verdict(int fd, int code)
 	prctl(PR_SET_PDEATHSIG, 0);
 }
 
+/* A lab's session: what run and up share. */
+struct session {
+	struct run_args a;
+	struct topo *t;
+	struct lab_opts o;
+	char node_bin[PATH_MAX], outdir[PATH_MAX];
+	int verdict_fd;
+	struct lab lab;
+};
+
+/* session_start: arguments, the file, a supervisor if the lab must outlive
+ * the command, then the lab itself. Returns -1 with the lab up, or the exit
+ * code to return (the verdict already sent). */
+static int session_start(struct session *ss, int argc, char **argv, struct cli_common *c, bool is_up)
+{
+	char err[1024];
+	ss->verdict_fd = -1;
+	if (parse_run_args(argc, argv, is_up, &ss->a) < 0)
+		return EXIT_USAGE;
+	int code = prepare(&ss->a, c, &ss->t, &ss->o, ss->node_bin, sizeof(ss->node_bin), ss->outdir,
+			   sizeof(ss->outdir));
+	if (code >= 0)
+		return code;
+	if (is_up || ss->a.keep)
+		fork_supervisor(&ss->verdict_fd);
+	install_stop_handlers();
+	if (lab_up(&ss->lab, ss->t, &ss->o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "nestbed: cannot bring lab %s up: %s\n", ss->t->name, err);
+		send_verdict(ss->verdict_fd, EXIT_ENV);
+		topo_free(ss->t);
+		return EXIT_ENV;
+	}
+	return -1;
+}
+
 int cmd_run(int argc, char **argv, struct cli_common *c)
 {
-	struct run_args a;
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: nestbed run FILE [--seed N] [--out DIR] [--keep] [--no-pcap]\n"
 		       "Brings the lab up, runs its script, writes artifacts (socket dumps, counters, pcaps,\n"
@@ -209,84 +243,53 @@ int cmd_run(int argc, char **argv, struct cli_common *c)
 		       "Exit: 0 all expectations held, 1 one failed, 2 bad file or usage, 3 environment.\n");
 		return 0;
 	}
-	if (parse_run_args(argc, argv, false, &a) < 0)
-		return EXIT_USAGE;
-	struct topo *t;
-	struct lab_opts o;
-	char node_bin[PATH_MAX], outdir[PATH_MAX], err[1024];
-	int code = prepare(&a, c, &t, &o, node_bin, sizeof(node_bin), outdir, sizeof(outdir));
+	static struct session ss;
+	char err[1024];
+	int code = session_start(&ss, argc, argv, c, false);
 	if (code >= 0)
 		return code;
-	int verdict_fd = -1;
-	if (a.keep)
-		fork_supervisor(&verdict_fd);
-	install_stop_handlers();
-
-	struct report *rep = report_new(t, o.seed, outdir, c->quiet, c->verbose);
-	struct lab lab;
-	int rc = lab_up(&lab, t, &o, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "nestbed: cannot bring lab %s up: %s\n", t->name, err);
-		report_free(rep);
-		topo_free(t);
-		send_verdict(verdict_fd, EXIT_ENV);
-		return EXIT_ENV;
-	}
-	code = script_run(&lab, t, rep);
-	if (lab_dump_sockets(&lab, -1, "final", err, sizeof(err)) < 0 && !c->quiet)
+	struct report *rep = report_new(ss.t, ss.o.seed, ss.outdir, c->quiet, c->verbose);
+	code = script_run(&ss.lab, ss.t, rep);
+	if (lab_dump_sockets(&ss.lab, -1, "final", err, sizeof(err)) < 0 && !c->quiet)
 		fprintf(stderr, "nestbed: final dump: %s\n", err);
 	report_finish(rep, code);
 	if (report_write(rep, err, sizeof(err)) < 0)
 		fprintf(stderr, "nestbed: %s\n", err);
-	if (a.keep && code != 0 && !stop_requested) {
+	const char *lab = ss.t->name;
+	if (ss.a.keep && code != 0 && !stop_requested) {
 		fprintf(stderr, "lab %s kept up: nestbed ss %s:HOST, nestbed exec %s:HOST CMD, "
-			"nestbed down %s\n", t->name, t->name, t->name, t->name);
-		send_verdict(verdict_fd, code);
-		supervise(&lab);
+			"nestbed down %s\n", lab, lab, lab, lab);
+		send_verdict(ss.verdict_fd, code);
+		supervise(&ss.lab);
 	} else {
-		lab_down(&lab);
-		send_verdict(verdict_fd, code);
+		lab_down(&ss.lab);
+		send_verdict(ss.verdict_fd, code);
 	}
 	report_free(rep);
-	topo_free(t);
+	topo_free(ss.t);
 	return code;
 }
 
 int cmd_up(int argc, char **argv, struct cli_common *c)
 {
-	struct run_args a;
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: nestbed up FILE [--seed N] [--out DIR] [--no-pcap]\n"
 		       "Brings the lab up (its script is not run) and returns; the lab stays up until\n"
 		       "`nestbed down LAB`. Use `nestbed ss` and `nestbed exec` to look inside.\n");
 		return 0;
 	}
-	if (parse_run_args(argc, argv, true, &a) < 0)
-		return EXIT_USAGE;
-	struct topo *t;
-	struct lab_opts o;
-	char node_bin[PATH_MAX], outdir[PATH_MAX], err[1024];
-	int code = prepare(&a, c, &t, &o, node_bin, sizeof(node_bin), outdir, sizeof(outdir));
+	static struct session ss;
+	int code = session_start(&ss, argc, argv, c, true);
 	if (code >= 0)
 		return code;
-	int verdict_fd = -1;
-	fork_supervisor(&verdict_fd);
-	install_stop_handlers();
-	struct lab lab;
-	int rc = lab_up(&lab, t, &o, err, sizeof(err));
-	if (rc < 0) {
-		fprintf(stderr, "nestbed: cannot bring lab %s up: %s\n", t->name, err);
-		send_verdict(verdict_fd, EXIT_ENV);
-		topo_free(t);
-		return EXIT_ENV;
-	}
+	const struct topo *t = ss.t;
 	if (!c->quiet)
 		fprintf(stderr, "lab %s is up (seed %llu): %d hosts, %d links; artifacts in %s\n"
 			"  nestbed ss %s:HOST | nestbed exec %s:HOST CMD | nestbed down %s\n",
-			t->name, (unsigned long long)o.seed, t->n_hosts, t->n_links, outdir, t->name,
+			t->name, (unsigned long long)ss.o.seed, t->n_hosts, t->n_links, ss.outdir, t->name,
 			t->name, t->name);
-	send_verdict(verdict_fd, 0);
-	supervise(&lab);
-	topo_free(t);
+	send_verdict(ss.verdict_fd, 0);
+	supervise(&ss.lab);
+	topo_free(ss.t);
 	return 0;
 }

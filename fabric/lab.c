@@ -15,6 +15,7 @@
 
 #include "addr.h"
 #include "ethtool.h"
+#include "fsutil.h"
 #include "link.h"
 #include "netns.h"
 #include "nl.h"
@@ -43,25 +44,6 @@ struct lab_host *lab_host(struct lab *lab, int topo_host)
 	return &lab->hosts[topo_host];
 }
 
-/* mkdir_p: creates a directory and its parents (mode 0755). */
-static int mkdir_p(const char *path)
-{
-	char tmp[PATH_MAX];
-	if (snprintf(tmp, sizeof(tmp), "%s", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_file(const char *path, const char *fmt, ...)
 {
 	FILE *f = fopen(path, "w");
@@ -72,36 +54,6 @@ static int write_file(const char *path, const char *fmt, ...)
 	vfprintf(f, fmt, ap);
 	va_end(ap);
 	return fclose(f) ? -errno : 0;
-}
-
-/* owner_alive: true if pid is a live nestbed process. */
-static bool owner_alive(int pid)
-{
-	char path[64], comm[64] = "";
-	if (pid <= 0 || kill(pid, 0) < 0)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return false;
-	if (!fgets(comm, sizeof(comm), f))
-		comm[0] = '\0';
-	fclose(f);
-	return !strncmp(comm, "nestbed", 7);
-}
-
-static int read_owner(const char *dir)
-{
-	char path[PATH_MAX];
-	int pid = -1;
-	snprintf(path, sizeof(path), "%s/owner", dir);
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &pid) != 1)
-		pid = -1;
-	fclose(f);
-	return pid;
 }
 
 /* raise_fd_limit: a big lab holds two descriptors per host. */
@@ -306,7 +258,7 @@ static int start_node(struct lab *lab, int host, int netns_fd, char *err, size_t
 	const struct topo *t = lab->topo;
 	char log[PATH_MAX], hostdir[PATH_MAX];
 	snprintf(hostdir, sizeof(hostdir), "%s/%s", lab->outdir, lh->name);
-	mkdir_p(hostdir);
+	fs_mkdir_p(hostdir);
 	snprintf(log, sizeof(log), "%s/node.log", hostdir);
 	char uts[PATH_MAX];
 	snprintf(uts, sizeof(uts), "%s/%s", NETNS_UTS_DIR, lh->netns);
@@ -409,8 +361,8 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 	snprintf(lab->name, sizeof(lab->name), "%s-%s", o->prefix, t->name);
 	snprintf(lab->dir, sizeof(lab->dir), "%s/%s", LAB_RUN_DIR, lab->name);
 	snprintf(lab->outdir, sizeof(lab->outdir), "%s", o->outdir);
-	int owner = read_owner(lab->dir);
-	if (owner > 0 && owner_alive(owner)) {
+	int owner = lab_owner_read(lab->dir);
+	if (owner > 0 && lab_owner_alive(owner)) {
 		snprintf(err, errlen, "lab '%s' is already up (owner pid %d); `nestbed down %s` first",
 			 t->name, owner, t->name);
 		return -EEXIST;
@@ -440,7 +392,7 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		snprintf(lh->sock_path, sizeof(lh->sock_path), "%s/%s.sock", lab->dir, lh->name);
 	}
 
-	rc = mkdir_p(lab->dir);
+	rc = fs_mkdir_p(lab->dir);
 	char path[PATH_MAX];
 	snprintf(path, sizeof(path), "%s/owner", lab->dir);
 	if (rc < 0 || (rc = write_file(path, "%d\n", (int)getpid())) < 0 || (rc = write_state(lab)) < 0) {
@@ -448,7 +400,7 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		lab_down(lab);
 		return rc;
 	}
-	if ((rc = mkdir_p(lab->outdir)) < 0) {
+	if ((rc = fs_mkdir_p(lab->outdir)) < 0) {
 		snprintf(err, errlen, "cannot create output directory %s: %s", lab->outdir, strerror(-rc));
 		lab_down(lab);
 		return rc;

@@ -52,6 +52,10 @@ struct lab {
 	int n_hosts;                 /* hosts + switches */
 	bool *link_down;             /* per topo link */
 	bool partitioned;
+	/* partition.c: what the current partition changed, one bit each, so
+	 * that heal undoes exactly that (see partition.h) */
+	uint64_t part_cut[(TOPO_LINKS_MAX + 63) / 64];    /* links it took down */
+	uint64_t part_sw[(TOPO_SWITCHES_MAX + 63) / 64];  /* switches it filters */
 };
 
 /* lab_up: creates namespaces, links, addresses and routes, starts a node
@@ -94,6 +98,10 @@ int lab_host_restart(struct lab *lab, int topo_host, char *err, size_t errlen);
 int lab_dump_sockets(struct lab *lab, int topo_host, const char *tag, char *err, size_t errlen);
 
 /* Housekeeping for `nestbed list`, `down` and `clean`. */
+/* lab_owner_read: the pid in <lab_dir>/owner, or -1. */
+int lab_owner_read(const char *lab_dir);
+/* lab_owner_alive: true if pid is a running nestbed process. */
+bool lab_owner_alive(int pid);
 /* lab_find_live: calls cb for each lab state directory (name, owner pid, alive). */
 typedef void (*lab_list_cb)(const char *name, int owner_pid, bool alive, void *arg);
 int lab_list(const char *prefix, lab_list_cb cb, void *arg);

@@ -16,11 +16,11 @@
 
 #define LAB_RUN_DIR "/run/nestbed"
 
-static int owner_of(const char *lab)
+int lab_owner_read(const char *lab_dir)
 {
 	char path[PATH_MAX];
 	int pid = -1;
-	snprintf(path, sizeof(path), "%s/%s/owner", LAB_RUN_DIR, lab);
+	snprintf(path, sizeof(path), "%s/owner", lab_dir);
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -1;
@@ -30,7 +30,7 @@ static int owner_of(const char *lab)
 	return pid;
 }
 
-static bool pid_is_nestbed(int pid)
+bool lab_owner_alive(int pid)
 {
 	char path[64], comm[64] = "";
 	if (pid <= 0 || kill(pid, 0) < 0)
@@ -46,6 +46,14 @@ static bool pid_is_nestbed(int pid)
 }
 
 /* is_our_lab_dir: "<prefix>-<lab>" */
+/* owner_of: the owner pid of lab state directory NAME under /run/nestbed. */
+static int owner_of(const char *lab)
+{
+	char dir[PATH_MAX];
+	snprintf(dir, sizeof(dir), "%s/%s", LAB_RUN_DIR, lab);
+	return lab_owner_read(dir);
+}
+
 static bool has_prefix(const char *name, const char *prefix)
 {
 	size_t n = strlen(prefix);
@@ -63,7 +71,7 @@ int lab_list(const char *prefix, lab_list_cb cb, void *arg)
 		if (e->d_name[0] == '.' || !strcmp(e->d_name, "uts") || !has_prefix(e->d_name, prefix))
 			continue;
 		int pid = owner_of(e->d_name);
-		cb(e->d_name, pid, pid_is_nestbed(pid), arg);
+		cb(e->d_name, pid, lab_owner_alive(pid), arg);
 		n++;
 	}
 	closedir(d);
@@ -157,7 +165,7 @@ int lab_clean(const char *prefix, const char *only_lab, bool force, FILE *report
 		char full[96];
 		snprintf(full, sizeof(full), "%s-%s", prefix, only_lab);
 		int pid = owner_of(full);
-		if (pid_is_nestbed(pid) && pid != getpid() && !force) {
+		if (lab_owner_alive(pid) && pid != getpid() && !force) {
 			if (report)
 				fprintf(report, "lab %s is still running (pid %d); not touching it\n", only_lab, pid);
 			free(d);

@@ -1,5 +1,7 @@
 /* netns.c: named network + UTS namespaces pinned by bind mounts.  See netns.h. */
 #include "netns.h"
+
+#include "fsutil.h"
 #include "nl.h"
 
 #include <dirent.h>
@@ -31,24 +33,6 @@ static int valid_name(const char *name, char *err, size_t errlen)
 	return 0;
 }
 
-/* mkdir_p: creates dir and its parents (mode 0755); existing is fine. */
-static int mkdir_p(const char *dir)
-{
-	char tmp[128];
-	snprintf(tmp, sizeof(tmp), "%s", dir);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 /* dir_is_empty: 1 if dir has no entries but "." and "..", 0 if it has,
  * or a negative errno. */
 static int dir_is_empty(const char *dir)
@@ -72,7 +56,7 @@ static int dir_is_empty(const char *dir)
  * iproute2 does for /run/netns (which may hold other programs' pins). */
 static int make_shared_mount(const char *dir, bool own_tmpfs, char *err, size_t errlen)
 {
-	int rc = mkdir_p(dir);
+	int rc = fs_mkdir_p(dir);
 	if (rc < 0)
 		return nbnl_errf(err, errlen, rc, NULL, "mkdir %s", dir);
 	if (mount("", dir, "none", MS_SHARED | MS_REC, NULL) == 0)

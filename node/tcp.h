@@ -152,6 +152,7 @@ struct tcp_pcb {
 	bool in_recovery;
 	uint32_t bytes_acked;             /* congestion avoidance byte counting (RFC 3465) */
 	bool partial_acked;               /* NewReno: the first partial ACK re-armed the timer */
+	nb_time_t last_send;              /* when data last went out (RFC 5681 4.1) */
 
 	/* SACK (RFC 2018): what the peer told us it holds above snd_una. */
 	struct tcp_sack_blk score[TCP_SCORE_MAX];

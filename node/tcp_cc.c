@@ -35,6 +35,19 @@ void tcp_cc_init(struct tcp_pcb *pcb)
 	pcb->recover = pcb->iss;    /* RFC 6582 3.2 step 1 */
 }
 
+/* tcp_cc_idle_restart: RFC 5681 4.1: after an idle period longer than the
+ * RTO, cwnd restarts from RW = min(IW, cwnd). Called before sending new
+ * data with nothing in flight. */
+void tcp_cc_idle_restart(struct tcp_pcb *pcb)
+{
+	nb_time_t now = pcb->stack->now;
+	if (pcb->last_send == 0 || now - pcb->last_send <= pcb->rto)
+		return;
+	uint64_t iw = (uint64_t)pcb->stack->params.tcp_init_cwnd * smss(pcb);
+	if (pcb->cwnd > iw)
+		pcb->cwnd = (uint32_t)iw;
+}
+
 /* tcp_cc_ack: new data acknowledged outside fast recovery. */
 void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked)
 {

@@ -215,6 +215,7 @@ static void sent_bookkeeping(struct tcp_pcb *pcb, uint32_t seq, uint32_t adv, bo
 		pcb->rtt_seq = seq;
 		pcb->rtt_start = s->now;
 	}
+	pcb->last_send = s->now;
 	if (advance && SEQ_GT(seq + adv, pcb->snd_nxt))
 		pcb->snd_nxt = seq + adv;
 	if (SEQ_GT(seq + adv, pcb->snd_max))
@@ -268,6 +269,8 @@ static int output_one(struct tcp_pcb *pcb, bool force)
 	uint32_t buflen = (uint32_t)pcb->sndbuf.len;
 	uint32_t off = pcb->snd_nxt - pcb->snd_seq0;
 	uint32_t avail = off <= buflen ? buflen - off : 0;
+	if (avail && pcb->snd_max == pcb->snd_una)
+		tcp_cc_idle_restart(pcb);
 	uint32_t win = NB_MIN(pcb->snd_wnd, pcb->cwnd);
 	if (force && win == 0)
 		win = 1;          /* persist probe / SWS override (RFC 9293 3.8.6.1) */

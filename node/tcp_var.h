@@ -134,6 +134,7 @@ void tcp_finwait2_start(struct tcp_pcb *pcb);
 
 /* tcp_cc.c */
 void tcp_cc_init(struct tcp_pcb *pcb);
+void tcp_cc_idle_restart(struct tcp_pcb *pcb);
 void tcp_cc_ack(struct tcp_pcb *pcb, uint32_t acked);
 void tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_partial_or_full(struct tcp_pcb *pcb, uint32_t acked);

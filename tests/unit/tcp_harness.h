@@ -494,9 +494,12 @@ static inline struct tcp_pcb *h_pair(struct hnode *a, struct hnode *b, struct he
 }
 
 struct hlink;
-/* drop: return true to lose this segment (dir 0: a->b, 1: b->a; k: index
- * of the segment in that direction, from 0). */
-typedef bool (*h_drop_fn)(void *arg, int dir, uint64_t k, const struct hseg *g);
+/* What the link does with a segment (dir 0: a->b, 1: b->a; k: index of
+ * the segment in that direction, from 0): H_PASS (0) delivers it, H_DROP
+ * (1, or true) loses it, H_DUP delivers it twice, H_HOLD delivers it right
+ * after the next segment of its direction (a reordering). */
+enum { H_PASS = 0, H_DROP = 1, H_DUP = 2, H_HOLD = 3 };
+typedef int (*h_drop_fn)(void *arg, int dir, uint64_t k, const struct hseg *g);
 
 struct hflight {
 	nb_time_t at;
@@ -519,8 +522,10 @@ struct hlink {
 	nb_time_t busy_until[2];
 	h_drop_fn drop;
 	void *drop_arg;
-	uint64_t count[2], dropped[2];
+	uint64_t count[2], dropped[2], duplicated[2], reordered[2];
 	struct hfifo fl[2];        /* fl[d]: from nd[d] to nd[1-d] */
+	struct hflight held[2];    /* H_HOLD: waits for the next segment */
+	bool holding[2];
 };
 
 static inline void h_link_init(struct hlink *l, struct hnode *a, struct hnode *b, nb_time_t delay)
@@ -536,6 +541,9 @@ static inline void h_link_free(struct hlink *l)
 	for (int d = 0; d < 2; d++) {
 		for (size_t i = l->fl[d].head; i < l->fl[d].tail; i++)
 			free(l->fl[d].v[i].p);
+		if (l->holding[d])
+			free(l->held[d].p);
+		l->holding[d] = false;
 		free(l->fl[d].v);
 		memset(&l->fl[d], 0, sizeof(l->fl[d]));
 	}
@@ -564,15 +572,35 @@ static inline void h_link_collect(struct hlink *l, nb_time_t now)
 		struct hseg *g;
 		while ((g = h_pop(n))) {
 			uint64_t k = l->count[d]++;
-			if (l->drop && l->drop(l->drop_arg, d, k, g)) {
+			int v = l->drop ? l->drop(l->drop_arg, d, k, g) : H_PASS;
+			if (v == H_DROP) {
 				l->dropped[d]++;
 				continue;
 			}
 			nb_time_t start = NB_MAX(now, l->busy_until[d]);
 			nb_time_t ser = l->rate_bps ? (nb_time_t)((g->rawlen + 58) * 8 * 1000000000ull / l->rate_bps) : 0;
 			l->busy_until[d] = start + ser;
-			h_fifo_push(&l->fl[d], (struct hflight){.at = start + ser + l->delay, .src = g->src,
-								 .p = g->raw, .len = g->rawlen});
+			struct hflight f = {.at = start + ser + l->delay, .src = g->src, .p = g->raw,
+					    .len = g->rawlen};
+			if (v == H_HOLD && !l->holding[d]) {
+				l->held[d] = f;
+				l->holding[d] = true;
+				l->reordered[d]++;
+				g->raw = NULL;
+				continue;
+			}
+			h_fifo_push(&l->fl[d], f);
+			if (v == H_DUP) {
+				f.p = malloc(f.len);
+				memcpy(f.p, g->raw, f.len);
+				h_fifo_push(&l->fl[d], f);
+				l->duplicated[d]++;
+			}
+			if (l->holding[d]) {
+				l->held[d].at = f.at;
+				h_fifo_push(&l->fl[d], l->held[d]);
+				l->holding[d] = false;
+			}
 			g->raw = NULL;      /* ownership moves to the flight */
 		}
 		h_q_clear(n);

@@ -32,6 +32,7 @@ struct bulk {
 	/* loss */
 	struct nb_rng rng[2];
 	double loss[2];
+	double reorder, dup;
 	uint64_t every_nth;            /* drop every n-th data segment a->b (0: off) */
 	uint64_t burst_at, burst_len;  /* drop data segments [burst_at, +burst_len) a->b */
 	uint64_t data_k;               /* data segments seen a->b */
@@ -69,18 +70,24 @@ static int teardown(void **st)
 	return 0;
 }
 
-static bool drop_fn(void *arg, int dir, uint64_t k, const struct hseg *g)
+static int drop_fn(void *arg, int dir, uint64_t k, const struct hseg *g)
 {
 	struct bulk *b = arg;
 	(void)k;
 	if (dir == 0 && g->len > 0) {
 		uint64_t n = ++b->data_k;
 		if (b->every_nth && n % b->every_nth == 0)
-			return true;
+			return H_DROP;
 		if (b->burst_len && n >= b->burst_at && n < b->burst_at + b->burst_len)
-			return true;
+			return H_DROP;
 	}
-	return b->loss[dir] > 0 && nb_rng_unit(&b->rng[dir]) < b->loss[dir];
+	if (b->loss[dir] > 0 && nb_rng_unit(&b->rng[dir]) < b->loss[dir])
+		return H_DROP;
+	if (b->reorder > 0 && nb_rng_unit(&b->rng[dir]) < b->reorder)
+		return H_HOLD;
+	if (b->dup > 0 && nb_rng_unit(&b->rng[dir]) < b->dup)
+		return H_DUP;
+	return H_PASS;
 }
 
 /* Reads up to max bytes (all there is if SIZE_MAX) into the digest. */
@@ -291,6 +298,24 @@ static void test_bulk_random_loss(void **st)
 		      (unsigned long)B.a.s.stats.tcp_rto_fires);
 }
 
+/* Reordering (2%), duplication (1%) and loss (0.5%) in both directions:
+ * reassembly, duplicate detection and the digest must all hold. */
+static void test_bulk_reorder_dup(void **st)
+{
+	(void)st;
+	B.reorder = 0.02;
+	B.dup = 0.01;
+	B.loss[0] = B.loss[1] = 0.005;
+	nb_time_t took = run(4u << 20, NB_MS(1), 1000000000ull, NB_SEC(120));
+	assert_true(B.link.reordered[0] > 0 && B.link.duplicated[0] > 0);
+	assert_true(B.b.s.stats.tcp_out_of_order > 0);
+	print_message("reorder+dup: %.1f ms, %lu reordered, %lu duplicated, %lu dropped, %lu rexmits, %lu rto\n",
+		      (double)took / 1e6, (unsigned long)B.link.reordered[0],
+		      (unsigned long)B.link.duplicated[0], (unsigned long)B.link.dropped[0],
+		      (unsigned long)B.a.s.stats.tcp_retransmits,
+		      (unsigned long)B.a.s.stats.tcp_rto_fires);
+}
+
 /* A slow reader with a small buffer: the window closes, the sender
  * persists, window updates reopen it; nothing is lost or duplicated. */
 static void test_bulk_slow_reader(void **st)
@@ -316,6 +341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bulk_burst_loss_newreno, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_burst_loss_sack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_random_loss, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bulk_reorder_dup, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_slow_reader, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -539,6 +539,29 @@ static void test_icmp_frames(void **st)
 	tcp_abort(pcb);
 }
 
+/* RFC 5681 4.1: after an idle period longer than the RTO, cwnd restarts
+ * from the initial window; a shorter pause keeps it. */
+static void test_idle_restart(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = est_rtt100();
+	pcb->cwnd = 40 * MSS;
+	tcp_send(pcb, pat, 10, true);
+	h_pop(&N);
+	h_advance(&N, NB_MS(100));
+	h_ack(&N, PISS + 1, pcb->snd_max, 65535);
+	h_advance(&N, pcb->rto);                         /* idle exactly RTO: kept */
+	tcp_send(pcb, pat, 10, true);
+	assert_int_equal(pcb->cwnd, 40 * MSS);
+	h_pop(&N);
+	h_ack(&N, PISS + 1, pcb->snd_max, 65535);
+	uint32_t cw = pcb->cwnd;
+	h_advance(&N, pcb->rto + 1);                     /* longer: restart */
+	assert_int_equal(pcb->cwnd, cw);
+	tcp_send(pcb, pat, 10, true);
+	assert_int_equal(pcb->cwnd, 10 * MSS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -555,6 +578,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_pmtu_update, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_soft_errors_established, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_frames, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_restart, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
