@@ -20,6 +20,7 @@
 #include "netns.h"
 #include "nl.h"
 #include "nb.h"
+#include "qdisc.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -325,21 +326,57 @@ static int write_state(struct lab *lab)
 	return fclose(f) ? -errno : 0;
 }
 
+/* link_has_custom: a custom host at either end (its node impairs the link). */
+static bool link_has_custom(const struct topo *t, const struct topo_link *l)
+{
+	for (int e = 0; e < 2; e++)
+		if (l->end[e].kind == TOPO_END_IFACE && t->hosts[l->end[e].host].kind == TOPO_HOST_CUSTOM)
+			return true;
+	return false;
+}
+
 /* impairments_placeable: every impaired link needs a custom host at one end
- * (this kernel has no netem; the node's device layer does the work). */
+ * (this kernel has no netem; the node's device layer does the work), except
+ * for a rate limit, which a kernel-only link gets as a tbf qdisc. */
 static int impairments_placeable(const struct topo *t, char *err, size_t errlen)
 {
 	for (int i = 0; i < t->n_links; i++) {
 		const struct topo_link *l = &t->links[i];
-		bool impaired = (l->text[0] && l->text[0][0]) || (l->text[1] && l->text[1][0]);
-		bool custom = false;
-		for (int e = 0; e < 2; e++)
-			if (l->end[e].kind == TOPO_END_IFACE && t->hosts[l->end[e].host].kind == TOPO_HOST_CUSTOM)
-				custom = true;
-		if (impaired && !custom) {
-			snprintf(err, errlen, "%s:%d: link %s %s: impairments need a custom host at one end "
-				 "(this kernel has no netem)", t->file, l->loc.line, l->end[0].name, l->end[1].name);
-			return -EOPNOTSUPP;
+		uint32_t has = l->dir[0].has | l->dir[1].has;
+		if (link_has_custom(t, l) || !(has & ~(uint32_t)(IMPAIR_HAS_RATE | IMPAIR_HAS_QUEUE)))
+			continue;
+		snprintf(err, errlen, "%s:%d: link %s %s: with no custom host at either end only 'rate' and "
+			 "'queue' can be applied (a tbf qdisc); delay, loss, drop, duplicate, reorder and corrupt "
+			 "run in a custom host's node (this kernel has no netem)",
+			 t->file, l->loc.line, l->end[0].name, l->end[1].name);
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
+/* configure_rate_limits: a kernel-only link's `rate` in direction d is a
+ * tbf on the egress of end[d]'s device (qdisc.h). */
+static int configure_rate_limits(struct lab *lab, struct ns_handles *h, char *err, size_t errlen)
+{
+	const struct topo *t = lab->topo;
+	for (int i = 0; i < t->n_links; i++) {
+		const struct topo_link *l = &t->links[i];
+		if (link_has_custom(t, l))
+			continue;
+		for (int d = 0; d < 2; d++) {
+			struct qdisc_tbf tbf;
+			if (qdisc_tbf_from_spec(&l->dir[d], (unsigned)l->mtu, &tbf) < 0)
+				continue;
+			int host;
+			char ifn[IFNAMSIZ], e[NBNL_ERRLEN];
+			const uint8_t *mac;
+			end_of(lab, l, d, i, &host, ifn, sizeof(ifn), &mac);
+			int rc = qdisc_tbf_set(h[host].nl, ifn, &tbf, e, sizeof(e));
+			if (rc < 0) {
+				snprintf(err, errlen, "%s:%d: link %s %s: rate limit on %s's end: %s", t->file,
+					 l->loc.line, l->end[0].name, l->end[1].name, lab->hosts[host].name, e);
+				return rc;
+			}
 		}
 	}
 	return 0;
@@ -419,6 +456,8 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		rc = create_links(lab, h, err, errlen);
 	if (rc == 0)
 		rc = configure_kernel_hosts(lab, h, err, errlen);
+	if (rc == 0)
+		rc = configure_rate_limits(lab, h, err, errlen);
 	for (int i = 0; rc == 0 && i < t->n_hosts; i++)
 		if (lab->hosts[i].custom)
 			rc = start_node(lab, i, h[i].fd, err, errlen);

@@ -81,7 +81,9 @@ struct tcp_ring {
 	size_t cap, head, len;   /* data is buf[head .. head+len) modulo cap */
 };
 
-/* One out-of-order segment held for reassembly (RFC 9293 3.10.7.4). */
+/* One out-of-order range held for reassembly (RFC 9293 3.10.7.4). The
+ * implementation keeps the bytes in the receive ring at their offset
+ * (tcp_reass.c), so a node only describes [seq, seq+len); data[] is unused. */
 struct tcp_ooo {
 	struct tcp_ooo *next;
 	uint32_t seq;
@@ -241,7 +243,9 @@ int tcp_connect(struct tcp_pcb *pcb, uint32_t faddr, uint16_t fport);
  * -ENOTCONN. push sends at once, overriding Nagle for this data. */
 ssize_t tcp_send(struct tcp_pcb *pcb, const void *buf, size_t len, bool push);
 /* tcp_recv: copies in-order bytes out; > 0 bytes, 0 at end of stream,
- * -EAGAIN (nothing yet), or the pending error (-ECONNRESET ...). */
+ * -EAGAIN (nothing yet), or the pending error (-ECONNRESET ...), which is
+ * then cleared (reported once, as BSD's so_error). Bytes already received
+ * are returned before the error. */
 ssize_t tcp_recv(struct tcp_pcb *pcb, void *buf, size_t len);
 /* tcp_shutdown: how = SHUT_RD, SHUT_WR (FIN after queued data) or SHUT_RDWR. */
 int tcp_shutdown(struct tcp_pcb *pcb, int how);

@@ -374,7 +374,7 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 	 * old duplicate: ACK and drop. */
 	if (pcb->ts_ok && g->opt.ts_present && !(g->flags & TCP_RST) &&
 	    (int32_t)(g->opt.tsval - pcb->ts_recent) < 0 &&
-	    s->now / NB_MS(1) - pcb->ts_recent_age < PAWS_IDLE / NB_MS(1)) {
+	    (uint32_t)(s->now / NB_MS(1)) - pcb->ts_recent_age < (uint32_t)(PAWS_IDLE / NB_MS(1))) {
 		NB_COUNT(s, tcp_paws_dropped);
 		tcp_ack_now(pcb);
 		return;

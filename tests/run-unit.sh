@@ -5,7 +5,7 @@ for t in "$@"; do
 	out=$("$t" 2>&1); rc=$?
 	printf '%s\n' "$out" | grep -E '^\[  (PASSED|FAILED)|^\[==========\]' | tail -n 3 | sed "s|^|$(basename "$t"): |"
 	n=$(printf '%s\n' "$out" | grep -c '^\[       OK \]')
-	f=$(printf '%s\n' "$out" | grep -c '^\[  FAILED  \] [a-z_]')
+	f=$(printf '%s\n' "$out" | grep '^\[  FAILED  \] [a-z_]' | sort -u | wc -l)
 	pass=$((pass + n)); fail=$((fail + f))
 	if [ $rc -ne 0 ]; then
 		[ "$f" -eq 0 ] && fail=$((fail + 1))

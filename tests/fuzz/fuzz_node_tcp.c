@@ -1207,6 +1207,20 @@ static void configure(uint8_t c1, uint8_t c2, uint8_t c3)
 	p->udp_rcvbuf = 4096;
 }
 
+/* print_pcbs: every pcb left, on stderr (to explain a failed end check). */
+static void print_pcbs(void)
+{
+	for (const struct tcp_pcb *p = H.s->tcp->pcbs; p; p = p->next)
+		fprintf(stderr,
+			"  pcb %u->%u %s orphan=%d una=%u nxt=%u max=%u seq0=%u sndq=%zu recvq=%zu "
+			"snd_wnd=%u fin_queued=%d fin_sent=%d persist=%d rexmt=%d delack=%d 2msl=%d "
+			"backoff=%u probes=%u\n",
+			p->lport, p->fport, tcp_state_name(p->state), p->orphan, p->snd_una, p->snd_nxt,
+			p->snd_max, p->snd_seq0, p->sndbuf.len, p->rcvbuf.len, p->snd_wnd, p->fin_queued,
+			p->fin_sent, p->persist, timer_armed(&p->t_rexmt), timer_armed(&p->t_delack),
+			timer_armed(&p->t_timewait), p->backoff, p->probes_unanswered);
+}
+
 /* finish: closes every socket, lets three silent hours pass, checks that
  * nothing survives, frees the stack. */
 static void finish(void)
@@ -1222,6 +1236,8 @@ static void finish(void)
 		H.frames_op = 0;
 	}
 	check_stack();
+	if (H.s->tcp->pcbs)
+		print_pcbs();
 	CHECK(H.s->tcp->pcbs == NULL && H.s->tcp->npcbs == 0,
 	      "a pcb outlived its socket by three silent hours");
 	CHECK(H.s->udp->pcbs == NULL, "a UDP pcb outlived its socket");

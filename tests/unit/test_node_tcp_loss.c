@@ -550,9 +550,11 @@ static void test_idle_restart(void **st)
 	h_pop(&N);
 	h_advance(&N, NB_MS(100));
 	h_ack(&N, PISS + 1, pcb->snd_max, 65535);
-	h_advance(&N, pcb->rto);                         /* idle exactly RTO: kept */
+	assert_int_equal(pcb->rto, NB_MS(250));
+	assert_int_equal(pcb->cwnd, 40 * MSS + 10);      /* slow start: + bytes acked */
+	h_advance(&N, NB_MS(150));                       /* idle since the send: = RTO */
 	tcp_send(pcb, pat, 10, true);
-	assert_int_equal(pcb->cwnd, 40 * MSS);
+	assert_int_equal(pcb->cwnd, 40 * MSS + 10);      /* kept */
 	h_pop(&N);
 	h_ack(&N, PISS + 1, pcb->snd_max, 65535);
 	uint32_t cw = pcb->cwnd;
