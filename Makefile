@@ -32,7 +32,7 @@ NODE_SRC    := $(sort $(wildcard node/*.c node/apps/*.c))
 NODE_LIB    := $(filter-out node/main.c,$(NODE_SRC))
 # Node code the controller shares, to check `set` lines and link impairments
 # exactly as the node will read them.
-SHARED_SRC  := node/nb.c node/params.c $(wildcard node/impair_spec.c)
+SHARED_SRC  := node/nb.c node/params.c $(wildcard node/impair_spec.c) node/sha256.c
 FABRIC_SRC  := $(sort $(wildcard fabric/*.c)) $(SHARED_SRC)
 FABRIC_LIB  := $(filter-out fabric/main.c,$(FABRIC_SRC))
 UNIT_NODE   := $(sort $(wildcard tests/unit/test_node_*.c))

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <linux/if_link.h>
@@ -251,6 +252,28 @@ int link_set_up(struct nbnl *nl, const char *name, bool up, char *err, size_t er
 {
 	setlink_msg(nl, name, true, up, up ? "link up" : "link down");
 	return nbnl_commit(nl, err, errlen);
+}
+
+/* link_wait_running: see link.h. */
+int link_wait_running(struct nbnl *nl, const char *name, int timeout_ms, char *err, size_t errlen)
+{
+	struct timespec start, now;
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct link_info li;
+		int rc = link_get(nl, name, &li, err, errlen);
+		if (rc < 0)
+			return rc;
+		if (li.flags & IFF_RUNNING)
+			return 0;
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long ms = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+		if (ms >= timeout_ms)
+			return nbnl_errf(err, errlen, -ETIMEDOUT, NULL, "link %s: not running after %d ms "
+					 "(flags 0x%x, operstate %u)", name, timeout_ms, li.flags, li.operstate);
+		struct timespec nap = {0, 500 * 1000};
+		nanosleep(&nap, NULL);
+	}
 }
 
 /* link_set_mtu: see link.h. */

@@ -81,6 +81,14 @@ int link_enslave(struct nbnl *nl, const char *name, int master, unsigned flags, 
  * state behind link down/up faults. */
 int link_set_up(struct nbnl *nl, const char *name, bool up, char *err, size_t errlen);
 
+/* link_wait_running: waits (polling, up to timeout_ms) until NAME is
+ * IFF_RUNNING: admin up, carrier on, and the kernel's link watcher has
+ * processed the change.  Until then a veth that was just brought up still
+ * has its "noop" qdisc and silently drops every frame sent on it, so a
+ * fault that puts a cable back is only done when both ends are running.
+ * -ETIMEDOUT (with err) if it does not happen in time. */
+int link_wait_running(struct nbnl *nl, const char *name, int timeout_ms, char *err, size_t errlen);
+
 /* link_set_mtu: sets NAME's MTU.  For a veth use link_veth_set_mtu. */
 int link_set_mtu(struct nbnl *nl, const char *name, unsigned mtu, char *err, size_t errlen);
 

@@ -5,6 +5,7 @@
 
 #include "addr.h"
 #include "lab.h"
+#include "link.h"
 #include "netns.h"
 #include "nl.h"
 
@@ -12,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+
+#define PART_RUNNING_MS 3000 /* a cable put back carries frames within this */
 
 /* Bits in lab->part_cut / lab->part_sw. */
 static bool bit_get(const uint64_t *b, int i) { return b[i / 64] >> (i % 64) & 1; }
@@ -150,6 +154,37 @@ static void keep_first(int *rc, char *err, size_t errlen, int r, const char *e)
 	}
 }
 
+/* end_wait_running: waits until end e of a cable that was just brought up
+ * really carries frames (link_wait_running). */
+static int end_wait_running(struct lab *lab, int link, int e, char *err, size_t errlen)
+{
+	const struct topo *t = lab->topo;
+	const struct topo_end *end = &t->links[link].end[e];
+	const struct lab_host *lh;
+	char dev[IFNAMSIZ];
+	if (end->kind == TOPO_END_IFACE) {
+		lh = &lab->hosts[end->host];
+		snprintf(dev, sizeof(dev), "%s", t->hosts[end->host].ifaces[end->iface].name);
+	} else {
+		lh = &lab->hosts[t->n_hosts + end->sw];
+		snprintf(dev, sizeof(dev), "p%d", link);
+	}
+	int fd = netns_open(lh->netns, err, errlen);
+	if (fd < 0)
+		return fd;
+	struct nbnl *nl;
+	int rc = nbnl_open(&nl, fd, err, errlen);
+	close(fd);
+	if (rc < 0)
+		return rc;
+	struct timespec t0, t1; clock_gettime(CLOCK_MONOTONIC, &t0);
+	rc = link_wait_running(nl, dev, PART_RUNNING_MS, err, errlen);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	fprintf(stderr, "DEBUG wait %s %s: %ld us\n", lh->name, dev, (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
+	nbnl_close(nl);
+	return rc;
+}
+
 /* cable_set: one cable admin up or down, as `link ... up|down` does it
  * (custom hosts are told), without touching the user's own down/up record. */
 static int cable_set(struct lab *lab, int link, bool up, char *err, size_t errlen)
@@ -159,6 +194,8 @@ static int cable_set(struct lab *lab, int link, bool up, char *err, size_t errle
 	lab->link_down[link] = user_down;
 	if (rc < 0 || !up)
 		return rc;
+	for (int e = 0; e < 2 && rc == 0; e++)
+		rc = end_wait_running(lab, link, e, err, errlen);
 	for (int e = 0; e < 2 && rc == 0; e++) {
 		const struct topo_end *end = &lab->topo->links[link].end[e];
 		if (end->kind == TOPO_END_IFACE)

@@ -1,5 +1,5 @@
-/* script.c: the script runner's step loop, the helpers its steps share, and
- * the background jobs it starts on kernel hosts (see script.h). */
+/* script.c: the script runner's step loop and the helpers its steps share
+ * (see script.h; programs on kernel hosts and jobs: script_exec.c). */
 #include "script_int.h"
 
 #include <errno.h>
@@ -187,182 +187,6 @@ const char *script_log_tail(const char *path, char *buf, size_t len)
 	return buf;
 }
 
-/* reap: waitpid without blocking for one child; true once it has ended. */
-static bool reap(pid_t pid, int *status)
-{
-	pid_t r = waitpid(pid, status, WNOHANG);
-	if (r == pid)
-		return true;
-	if (r < 0 && errno == ECHILD) {
-		*status = 0;
-		return true; /* someone else reaped it: count it as gone */
-	}
-	return false;
-}
-
-int script_run_fg(struct script_ctx *cx, int host, char *const argv[], uint64_t timeout_ns, const char *log,
-		  int *status, bool *timed_out, struct step_res *res)
-{
-	char err[512];
-	*timed_out = false;
-	int pid = lab_exec(cx->lab, host, argv, log, err, sizeof(err));
-	if (pid < 0) {
-		step_error(res, "cannot run %s on %s: %s", argv[0], script_host_name(cx, host), err);
-		return pid;
-	}
-	uint64_t start = script_now_ns(), nap = 1000000;
-	while (!reap(pid, status)) {
-		if (timeout_ns && script_now_ns() - start >= timeout_ns) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			*timed_out = true;
-			return 0;
-		}
-		if (!script_sleep_ns(nap)) {
-			kill(pid, SIGKILL);
-			waitpid(pid, status, 0);
-			step_error(res, "interrupted");
-			return -EINTR;
-		}
-		if (nap < 20000000)
-			nap *= 2;
-	}
-	return 0;
-}
-
-/* ---- jobs ---- */
-
-struct script_job *script_job_of(struct script_ctx *cx, int obj)
-{
-	for (int i = 0; i < cx->n_jobs; i++)
-		if (cx->jobs[i].obj == obj)
-			return &cx->jobs[i];
-	return NULL;
-}
-
-void script_jobs_poll(struct script_ctx *cx)
-{
-	uint64_t now = script_now_ns();
-	for (int i = 0; i < cx->n_jobs; i++) {
-		struct script_job *j = &cx->jobs[i];
-		if (j->exited)
-			continue;
-		if (reap(j->pid, &j->status)) {
-			j->exited = true;
-			j->pid = -1;
-		} else if (j->deadline_ns && now >= j->deadline_ns) {
-			kill(j->pid, SIGKILL);
-			waitpid(j->pid, &j->status, 0);
-			j->exited = j->timed_out = true;
-			j->pid = -1;
-		}
-	}
-}
-
-/* jobs_finish: ends every job still running: SIGTERM, a second's grace,
- * SIGKILL; reaps them all. */
-static void jobs_finish(struct script_ctx *cx)
-{
-	bool any = false;
-	script_jobs_poll(cx);
-	for (int i = 0; i < cx->n_jobs; i++)
-		if (!cx->jobs[i].exited) {
-			kill(cx->jobs[i].pid, SIGTERM);
-			any = true;
-		}
-	uint64_t until = script_now_ns() + 1000000000u;
-	while (any && script_now_ns() < until) {
-		any = false;
-		for (int i = 0; i < cx->n_jobs; i++) {
-			struct script_job *j = &cx->jobs[i];
-			if (!j->exited && reap(j->pid, &j->status))
-				j->exited = true;
-			any = any || !j->exited;
-		}
-		if (any)
-			script_sleep_ns(5000000);
-	}
-	for (int i = 0; i < cx->n_jobs; i++) {
-		struct script_job *j = &cx->jobs[i];
-		if (!j->exited) {
-			kill(j->pid, SIGKILL);
-			waitpid(j->pid, &j->status, 0);
-			j->exited = true;
-		}
-		j->pid = -1;
-	}
-	free(cx->jobs);
-	cx->jobs = NULL;
-	cx->n_jobs = 0;
-}
-
-/* start_job: `exec ... as NAME`: starts the program and keeps its pid. */
-static void start_job(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
-{
-	char name[48], logname[64], err[512];
-	struct script_job *jobs = realloc(cx->jobs, (size_t)(cx->n_jobs + 1) * sizeof(*jobs));
-	if (!jobs) {
-		step_error(res, "out of memory");
-		return;
-	}
-	cx->jobs = jobs;
-	struct script_job *j = &jobs[cx->n_jobs];
-	memset(j, 0, sizeof(*j));
-	j->obj = s->u.exec.obj;
-	snprintf(logname, sizeof(logname), "exec-line%d.log", s->loc.line);
-	script_log_path(cx, s->host, logname, j->log, sizeof(j->log));
-	int pid = lab_exec(cx->lab, s->host, s->u.exec.argv, j->log, err, sizeof(err));
-	if (pid < 0) {
-		step_error(res, "cannot run %s on %s: %s", s->u.exec.argv[0], script_host_name(cx, s->host), err);
-		return;
-	}
-	j->pid = pid;
-	if (s->u.exec.timeout_ns)
-		j->deadline_ns = script_now_ns() + s->u.exec.timeout_ns;
-	cx->n_jobs++;
-	snprintf(res->detail, sizeof(res->detail), "job %s, pid %d",
-		 script_obj_name(cx, s->u.exec.obj, name, sizeof(name)), pid);
-}
-
-/* describe_status: "exit 1", "killed by signal 9". */
-static void describe_status(int status, char *buf, size_t len)
-{
-	if (WIFEXITED(status))
-		snprintf(buf, len, "exit %d", WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else
-		snprintf(buf, len, "status %#x", status);
-}
-
-void script_step_exec(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
-{
-	char log[4096], logname[64], what[96], tail[160], t[32];
-	if (s->u.exec.background) {
-		start_job(cx, s, res);
-		return;
-	}
-	int status;
-	bool timed_out;
-	snprintf(logname, sizeof(logname), "exec-line%d.log", s->loc.line);
-	script_log_path(cx, s->host, logname, log, sizeof(log));
-	if (script_run_fg(cx, s->host, s->u.exec.argv, s->u.exec.timeout_ns, log, &status, &timed_out, res) < 0)
-		return;
-	script_log_tail(log, tail, sizeof(tail));
-	/* A timeout is how a program meant to run for a while is stopped: only
-	 * an expected exit status makes it a failure. */
-	if (timed_out)
-		snprintf(what, sizeof(what), "killed after its %s timeout", script_fmt_secs(s->u.exec.timeout_ns, t, sizeof(t)));
-	else
-		describe_status(status, what, sizeof(what));
-	snprintf(res->detail, sizeof(res->detail), "%s", what);
-	if (!s->u.exec.expect_exit)
-		return;
-	if (timed_out || !WIFEXITED(status) || WEXITSTATUS(status) != s->u.exec.exit_code)
-		step_fail(res, "%s, expected exit %d%s%s (output: %s)", what, s->u.exec.exit_code, tail[0] ? ": " : "",
-			  tail, log);
-}
-
 /* ---- the loop ---- */
 
 /* run_step: one step, by kind. */
@@ -426,7 +250,7 @@ int script_run(struct lab *lab, const struct topo *t, struct report *rep)
 		if (res.end_script && ended_by < 0)
 			ended_by = i;
 	}
-	jobs_finish(&cx);
+	script_jobs_finish(&cx);
 	rep->duration_ns = script_now_ns() - t0;
 	report_free(own);
 	return bad || interrupted ? 1 : 0;

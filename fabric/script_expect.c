@@ -1,6 +1,7 @@
 /* script_expect.c: the script's `wait` and `expect` steps. Conditions on
  * custom hosts are checked by the node (its `wait`, `obj` and `counter`
- * verbs); conditions on jobs (kernel hosts) here. */
+ * verbs); conditions on jobs (kernel hosts) here; digests in
+ * script_digest.c. */
 #include "script_int.h"
 
 #include <inttypes.h>
@@ -10,7 +11,6 @@
 #include <sys/wait.h>
 
 #define REQ_MS 5000
-#define DIGEST_SHOWN 12              /* hex digits of a digest shown in reasons */
 
 static const char *const cmp_names[] = {"==", "!=", "<", "<=", ">", ">="};
 static const char *const err_names[] = {"none", "refused", "timedout", "reset", "unreachable"};
@@ -161,9 +161,7 @@ void script_step_wait(struct script_ctx *cx, const struct topo_step *s, struct s
 
 /* ---- expect ---- */
 
-/* query_obj: `obj NAME` on the object's host. 0 with r filled, 1 when the
- * node answered err (res FAILED), -1 when it could not be asked (ERROR). */
-static int query_obj(struct script_ctx *cx, int obj, struct nodeproc_reply *r, struct step_res *res)
+int script_query_obj(struct script_ctx *cx, int obj, struct nodeproc_reply *r, struct step_res *res)
 {
 	const struct topo_obj *ob = &cx->t->objs[obj];
 	if (script_request(cx, ob->host, REQ_MS, r, res, "obj %s", ob->name) < 0)
@@ -176,68 +174,15 @@ static int query_obj(struct script_ctx *cx, int obj, struct nodeproc_reply *r, s
 	return 0;
 }
 
-/* digest_of: the digest (and the bytes it covers) an expect side names. */
-static void digest_of(const struct nodeproc_reply *r, enum topo_digest_of of, char *hex, size_t hexlen,
-		      uint64_t *bytes, const char **which)
-{
-	const char *k = of == TOPO_DIGEST_SENT ? "digest_sent" : of == TOPO_DIGEST_RECEIVED ? "digest_received" : "digest";
-	key(r, k, hex, hexlen);
-	*bytes = script_reply_u64(r, of == TOPO_DIGEST_SENT ? "queued" : of == TOPO_DIGEST_RECEIVED ? "read" : "bytes", 0);
-	*which = of == TOPO_DIGEST_SENT ? "digest sent" : of == TOPO_DIGEST_RECEIVED ? "digest received" : "digest";
-}
-
-/* unread_hint: for a connection whose received digest is compared while
- * bytes that arrived are still unread, the step that is missing. */
-static void unread_hint(struct script_ctx *cx, int obj, enum topo_digest_of of, const struct nodeproc_reply *r,
-			char *out, size_t len)
-{
-	const struct topo_obj *ob = &cx->t->objs[obj];
-	uint64_t buffered = script_reply_u64(r, "buffered", 0);
-	if (ob->kind != TOPO_OBJ_CONN || of != TOPO_DIGEST_RECEIVED || !buffered || out[0])
-		return;
-	snprintf(out, len, "; %" PRIu64 " bytes %s received are not read yet: add '%s: recv %s' first", buffered,
-		 ob->name, script_host_name(cx, ob->host), ob->name);
-}
-
-/* expect_digest: two objects' digests, possibly on two hosts. */
-static void expect_digest(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
-{
-	struct nodeproc_reply a, b;
-	char ha[80], hb[80], hint[160] = "";
-	uint64_t na, nb;
-	const char *wa, *wb;
-	const char *name_a = cx->t->objs[s->u.expect.obj].name, *name_b = cx->t->objs[s->u.expect.obj2].name;
-	if (query_obj(cx, s->u.expect.obj, &a, res))
-		return;
-	if (query_obj(cx, s->u.expect.obj2, &b, res)) {
-		nodeproc_reply_free(&a);
-		return;
-	}
-	digest_of(&a, s->u.expect.of, ha, sizeof(ha), &na, &wa);
-	digest_of(&b, s->u.expect.of2, hb, sizeof(hb), &nb, &wb);
-	bool same = !strcmp(ha, hb);
-	bool want_same = s->u.expect.op == TOPO_EQ;
-	if (same == want_same) {
-		snprintf(res->detail, sizeof(res->detail), "%.*s..., %" PRIu64 " and %" PRIu64 " bytes", DIGEST_SHOWN, ha,
-			 na, nb);
-	} else if (want_same) {
-		unread_hint(cx, s->u.expect.obj, s->u.expect.of, &a, hint, sizeof(hint));
-		unread_hint(cx, s->u.expect.obj2, s->u.expect.of2, &b, hint, sizeof(hint));
-		step_fail(res, "%s %s %.*s... (%" PRIu64 " bytes) != %s %s %.*s... (%" PRIu64 " bytes)%s", name_a, wa,
-			  DIGEST_SHOWN, ha, na, name_b, wb, DIGEST_SHOWN, hb, nb, hint);
-	} else {
-		step_fail(res, "both are %.*s... (%" PRIu64 " bytes)", DIGEST_SHOWN, ha, na);
-	}
-	nodeproc_reply_free(&a);
-	nodeproc_reply_free(&b);
-}
-
 /* expect_exit: a finished job's exit status. */
 static void expect_exit(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	const char *name = cx->t->objs[s->u.expect.obj].name;
 	struct script_job *j = script_job_of(cx, s->u.expect.obj);
+	char tail[160] = "";
 	script_jobs_poll(cx);
+	if (j)
+		script_job_tail(j, tail, sizeof(tail));
 	if (!j) {
 		step_error(res, "job %s was never started", name);
 		return;
@@ -252,8 +197,9 @@ static void expect_exit(struct script_ctx *cx, const struct topo_step *s, struct
 		step_fail(res, "%s was killed by signal %d, expected exit %d", name, WTERMSIG(j->status),
 			  s->u.expect.exit_code);
 	else if (WEXITSTATUS(j->status) != s->u.expect.exit_code)
-		step_fail(res, "%s exited %d, expected %d (output: %s)", name, WEXITSTATUS(j->status),
-			  s->u.expect.exit_code, j->log);
+		step_fail(res, "%s exited %d, expected %d%s%s (output: %.*s.out and .err)", name, WEXITSTATUS(j->status),
+			  s->u.expect.exit_code, tail[0] ? ": " : "", tail,
+			  (int)(strlen(j->out) - 4), j->out);
 	else
 		snprintf(res->detail, sizeof(res->detail), "exit %d", WEXITSTATUS(j->status));
 }
@@ -283,13 +229,13 @@ void script_step_expect(struct script_ctx *cx, const struct topo_step *s, struct
 	struct nodeproc_reply r;
 	char st[32], err[32];
 	switch (s->u.expect.what) {
-	case TOPO_EXPECT_DIGEST: expect_digest(cx, s, res); return;
+	case TOPO_EXPECT_DIGEST: script_expect_digest(cx, s, res); return;
 	case TOPO_EXPECT_EXIT: expect_exit(cx, s, res); return;
 	case TOPO_EXPECT_COUNTER: expect_counter(cx, s, res); return;
 	default: break;
 	}
 	const char *name = cx->t->objs[s->u.expect.obj].name;
-	if (query_obj(cx, s->u.expect.obj, &r, res))
+	if (script_query_obj(cx, s->u.expect.obj, &r, res))
 		return;
 	key(&r, "state", st, sizeof(st));
 	key(&r, "error", err, sizeof(err));

@@ -130,11 +130,10 @@ static int ping_kernel(struct script_ctx *cx, const struct topo_step *s, struct 
 	char *argv[] = {"ping", "-n", "-c", count, "-i", interval, "-W", wait, "-s", size, "-t", ttl, addr, NULL};
 	snprintf(name, sizeof(name), "ping-line%d.log", s->loc.line);
 	script_log_path(cx, s->host, name, log, sizeof(log));
-	unlink(log); /* lab_exec appends: start from an empty log */
 	uint64_t budget = (uint64_t)s->u.ping.count * s->u.ping.interval_ns + s->u.ping.timeout_ns + 5000000000u;
 	int status;
 	bool timed_out;
-	if (script_run_fg(cx, s->host, argv, budget, log, &status, &timed_out, res) < 0)
+	if (script_run_fg(cx, s->host, argv, budget, log, log, &status, &timed_out, res) < 0)
 		return -1;
 	FILE *f = fopen(log, "r");
 	char *text = NULL;

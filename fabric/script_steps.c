@@ -170,9 +170,21 @@ void script_step_host(struct script_ctx *cx, const struct topo_step *s, struct s
 	request_host(cx, s, res, req, done);
 }
 
+/* socket_table: one node's answer to req (`ss` or `ss ext`) into f. */
+static void socket_table(struct script_ctx *cx, int host, const char *req, FILE *f)
+{
+	struct nodeproc_reply r;
+	if (lab_node_request(cx->lab, host, REQ_MS, &r, "%s", req) < 0)
+		return;
+	if (r.ok && r.data && r.data_len)
+		fprintf(f, "%s%s", r.data, r.data[r.data_len - 1] != '\n' ? "\n" : "");
+	nodeproc_reply_free(&r);
+}
+
 /* socket_tables: each custom host's socket table (netstat style) as the
- * node prints it, headed by the host's name; NULL if none could be had. */
-static char *socket_tables(struct script_ctx *cx, int only)
+ * node prints it, headed by the host's name, and with `detail` each
+ * socket's control block (ss -ti style); NULL if none could be had. */
+static char *socket_tables(struct script_ctx *cx, int only, bool detail)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -181,15 +193,12 @@ static char *socket_tables(struct script_ctx *cx, int only)
 		return NULL;
 	for (int i = 0; i < cx->t->n_hosts; i++) {
 		struct lab_host *lh = lab_host(cx->lab, i);
-		struct nodeproc_reply r;
 		if ((only >= 0 && i != only) || !lh || !lh->custom || !lh->alive)
 			continue;
-		if (lab_node_request(cx->lab, i, REQ_MS, &r, "ss") < 0)
-			continue;
-		if (r.ok)
-			fprintf(f, "%s:\n%s%s", lh->name, r.data ? r.data : "", r.data && r.data_len &&
-				r.data[r.data_len - 1] != '\n' ? "\n" : "");
-		nodeproc_reply_free(&r);
+		fprintf(f, "%s:\n", lh->name);
+		socket_table(cx, i, "ss", f);
+		if (detail)
+			socket_table(cx, i, "ss ext", f);
 	}
 	if (fclose(f) != 0 || !len) {
 		free(text);
@@ -251,7 +260,7 @@ void script_step_lab(struct script_ctx *cx, const struct topo_step *s, struct st
 		if (res->outcome == STEP_OK) {
 			snprintf(res->detail, sizeof(res->detail), "%s/%s/%s.*", lab->outdir,
 				 s->host >= 0 ? script_host_name(cx, s->host) : "*", tag);
-			res->text = socket_tables(cx, s->host);
+			res->text = socket_tables(cx, s->host, s->u.dump.detail);
 		}
 		return;
 	default:

@@ -186,11 +186,20 @@ enum topo_cmp { TOPO_EQ, TOPO_NE, TOPO_LT, TOPO_LE, TOPO_GT, TOPO_GE };
 enum topo_shut { TOPO_SHUT_RD, TOPO_SHUT_WR, TOPO_SHUT_BOTH };
 
 enum topo_digest_of {
-	TOPO_DIGEST_DEFAULT,         /* received bytes for listeners, sinks, echo,
-	                                http, httpget, bound UDP; sent bytes for
-	                                connections, sources and UDP senders */
+	TOPO_DIGEST_DEFAULT,         /* received bytes for listeners and apps sink,
+	                                echo and httpget, and bound UDP sockets;
+	                                sent bytes for connections, sources, UDP
+	                                senders and http (the response bodies) */
 	TOPO_DIGEST_SENT,
 	TOPO_DIGEST_RECEIVED,
+};
+
+/* What one side of a digest comparison hashes. */
+enum topo_digest_src {
+	TOPO_DSRC_OBJ,               /* NAME digest [sent|received]: a node object */
+	TOPO_DSRC_OUTPUT,            /* JOB output [digest]: a job's standard output */
+	TOPO_DSRC_FILE,              /* file PATH: a file (relative: to the run's
+	                                output directory) */
 };
 
 enum topo_step_kind {
@@ -220,7 +229,7 @@ enum topo_step_kind {
 	TOPO_STEP_SLEEP,             /* u.sleep */
 	TOPO_STEP_WAIT,              /* u.wait */
 	TOPO_STEP_EXPECT,            /* u.expect */
-	TOPO_STEP_DUMP,              /* host = one custom host, or -1 for all */
+	TOPO_STEP_DUMP,              /* u.dump; host = one custom host, or -1 for all */
 };
 
 enum topo_wait_what {
@@ -234,7 +243,8 @@ enum topo_wait_what {
 enum topo_expect_what {
 	TOPO_EXPECT_STATE,           /* obj state == tcp_state */
 	TOPO_EXPECT_ERROR,           /* obj's socket error == error */
-	TOPO_EXPECT_DIGEST,          /* digest(obj, of) op digest(obj2, of2); op EQ or NE */
+	TOPO_EXPECT_DIGEST,          /* side (src, obj, of, path) op side (src2, obj2,
+	                                of2, path2); op EQ or NE */
 	TOPO_EXPECT_RECEIVED,        /* obj received bytes op value */
 	TOPO_EXPECT_SENT,            /* obj sent bytes op value */
 	TOPO_EXPECT_COUNTER,         /* host's counter op value */
@@ -312,10 +322,10 @@ struct topo_step {
 			char **argv;         /* NULL-terminated, quotes removed */
 			int argc;
 			uint64_t timeout_ns; /* 0 = none (background); foreground default 10s */
-			bool background;     /* `as NAME` given: the script goes on */
+			bool background;     /* `as NAME` without `foreground`: the script goes on */
 			bool expect_exit;
 			int exit_code;
-			int obj;
+			int obj;             /* the job (`as NAME`), or -1 */
 		} exec;
 		struct {
 			char name[TOPO_PARAM_MAX];
@@ -345,11 +355,18 @@ struct topo_step {
 			uint64_t within_ns;  /* always > 0 */
 		} wait;
 		struct {
+			bool detail;         /* `detail`: the control block too (ss -ti) */
+		} dump;
+		struct {
 			enum topo_expect_what what;
-			int obj;
+			int obj;             /* -1 for a `file` side */
 			enum topo_digest_of of;
-			int obj2;            /* DIGEST */
+			enum topo_digest_src src;   /* DIGEST: the left side ... */
+			char *path;          /* ... its PATH when src is FILE */
+			int obj2;            /* DIGEST: the right side */
 			enum topo_digest_of of2;
+			enum topo_digest_src src2;
+			char *path2;
 			enum topo_cmp op;
 			enum topo_tcp_state state;
 			enum topo_sock_error error;

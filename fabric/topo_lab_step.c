@@ -233,13 +233,50 @@ static int st_wait(struct topo_ctx *cx, const struct topo_line *l, struct topo_s
 	return w == 3 ? 0 : topo_extra(cx, l, 3);
 }
 
-/* digest_side: NAME digest [sent|received] at word i; returns the next word. */
-static int digest_side(struct topo_ctx *cx, const struct topo_line *l, int i, int *obj, enum topo_digest_of *of)
+/* file_side: is word i the keyword `file` of a digest side, and not the
+ * name of an object or host "file" (which `digest`, `output` or `counter`
+ * would follow)? */
+static bool file_side(const struct topo_ctx *cx, const struct topo_line *l, int i)
 {
-	if ((*obj = topo_ref_obj(cx, l, i, DATA_OBJS, -1, "name")) < 0)
+	return is(l, i, "file") && !is(l, i + 1, "digest") && !is(l, i + 1, "output") && !is(l, i + 1, "counter") &&
+	       topo_obj_find(cx->t, "file") < 0;
+}
+
+/* digest_side: one side of a digest comparison at word i:
+ *   NAME digest [sent|received]    a connection, listener, app or UDP socket
+ *   JOB output [digest]            what a job wrote to its standard output
+ *   file PATH                      a file
+ * Fills what it names; returns the word after it, or -1 after reporting. */
+static int digest_side(struct topo_ctx *cx, const struct topo_line *l, int i, int *obj, enum topo_digest_of *of,
+		       enum topo_digest_src *src, char **path)
+{
+	*of = TOPO_DIGEST_DEFAULT;
+	*obj = -1;
+	if (file_side(cx, l, i)) {
+		*src = TOPO_DSRC_FILE;
+		if (i + 1 >= l->ntok || !l->tok[i + 1].s[0]) {
+			topo_err_at(cx, l, i + 1, "'file' wants a path, e.g. 'file linux/got.bin' (relative to the "
+				    "run's output directory)");
+			return -1;
+		}
+		return (*path = topo_strdup(l->tok[i + 1].s)) ? i + 2 : -1;
+	}
+	if ((*obj = topo_ref_obj(cx, l, i, DATA_OBJS | OBJ(TOPO_OBJ_JOB), -1, "name")) < 0)
 		return -1;
+	const struct topo_obj *ob = &cx->t->objs[*obj];
+	if (ob->kind == TOPO_OBJ_JOB) {
+		if (!is(l, i + 1, "output")) {
+			topo_err_at(cx, l, i + 1, "expected 'output' after job '%s' (its standard output is compared)",
+				    ob->name);
+			return -1;
+		}
+		*src = TOPO_DSRC_OUTPUT;
+		return i + 2 + is(l, i + 2, "digest");
+	}
+	*src = TOPO_DSRC_OBJ;
 	if (!is(l, i + 1, "digest")) {
-		topo_err_at(cx, l, i + 1, "expected 'digest' after '%s'", l->tok[i].s);
+		topo_err_at(cx, l, i + 1, is(l, i + 1, "output") ? "'output' is what a job printed; '%s' is a %s" :
+			    "expected 'digest' after '%s'", ob->name, topo_obj_kind_name(ob->kind));
 		return -1;
 	}
 	*of = is(l, i + 2, "sent") ? TOPO_DIGEST_SENT : is(l, i + 2, "received") ? TOPO_DIGEST_RECEIVED
@@ -247,9 +284,25 @@ static int digest_side(struct topo_ctx *cx, const struct topo_line *l, int i, in
 	return i + 2 + (*of != TOPO_DIGEST_DEFAULT);
 }
 
+/* st_digest: expect SIDE ==|!= SIDE (see digest_side). */
+static int st_digest(struct topo_ctx *cx, const struct topo_line *l, struct topo_step *s)
+{
+	s->u.expect.what = TOPO_EXPECT_DIGEST;
+	int i = digest_side(cx, l, 1, &s->u.expect.obj, &s->u.expect.of, &s->u.expect.src, &s->u.expect.path);
+	if (i < 0 || cmp_of(cx, l, i, true, &s->u.expect.op))
+		return -1;
+	i = digest_side(cx, l, i + 1, &s->u.expect.obj2, &s->u.expect.of2, &s->u.expect.src2, &s->u.expect.path2);
+	if (i < 0)
+		return -1;
+	int o = s->u.expect.obj >= 0 ? s->u.expect.obj : s->u.expect.obj2;
+	s->host = o >= 0 ? cx->t->objs[o].host : -1;
+	return topo_extra(cx, l, i);
+}
+
 static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo_step *s)
 {
-	static const char *const whats[] = {"state", "error", "digest", "received", "sent", "counter", "exit", NULL};
+	static const char *const whats[] = {"state", "error", "digest", "received", "sent", "counter", "exit",
+					    "output", NULL};
 	static const char *const errs[] = {"none", "refused", "timedout", "reset", "unreachable", NULL};
 	struct topo *t = cx->t;
 	uint64_t v;
@@ -258,6 +311,8 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 		return -1;
 	}
 	s->u.expect.obj = s->u.expect.obj2 = -1;
+	if (file_side(cx, l, 1))
+		return st_digest(cx, l, s);
 	if (is(l, 2, "counter") || (topo_host_find(t, l->tok[1].s) >= 0 && topo_obj_find(t, l->tok[1].s) < 0)) {
 		struct topo_suggest sg;
 		char buf[96];
@@ -295,6 +350,8 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 		topo_unknown_word(cx, l, 2, "condition", whats);
 		return -1;
 	}
+	if (k == 2 || k == 7)
+		return st_digest(cx, l, s);
 	unsigned need = k <= 1 ? OBJ(TOPO_OBJ_CONN) : k == 6 ? OBJ(TOPO_OBJ_JOB) : DATA_OBJS;
 	if (!(need & OBJ(ob->kind))) {
 		topo_err_at(cx, l, 2, "'%s' does not apply to '%s', a %s", whats[k], ob->name, topo_obj_kind_name(ob->kind));
@@ -319,14 +376,6 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 		}
 		s->u.expect.error = (enum topo_sock_error)k;
 		return topo_extra(cx, l, 4);
-	case 2: {
-		int i = digest_side(cx, l, 1, &s->u.expect.obj, &s->u.expect.of);
-		if (i < 0 || cmp_of(cx, l, i, true, &s->u.expect.op))
-			return -1;
-		i = digest_side(cx, l, i + 1, &s->u.expect.obj2, &s->u.expect.of2);
-		s->u.expect.what = TOPO_EXPECT_DIGEST;
-		return i < 0 ? -1 : topo_extra(cx, l, i);
-	}
 	case 3: case 4:
 		s->u.expect.what = k == 3 ? TOPO_EXPECT_RECEIVED : TOPO_EXPECT_SENT;
 		if (cmp_of(cx, l, 3, false, &s->u.expect.op) || topo_word_size(cx, l, 4, whats[k], &s->u.expect.value))
@@ -380,9 +429,14 @@ int topo_lab_step(struct topo_ctx *cx, struct topo_line *l, struct topo_step *s)
 			topo_unknown_word(cx, l, 1, "dump", dumps);
 			return -1;
 		}
-		if (l->ntok > 2 && (s->host = topo_ref_host(cx, l, 2, NEED_CUSTOM, "dump")) < 0)
-			return -1;
-		return topo_extra(cx, l, 3);
+		int i = 2;
+		if (i < l->ntok && !(is(l, i, "detail") && topo_host_find(cx->t, "detail") < 0)) {
+			if ((s->host = topo_ref_host(cx, l, i, NEED_CUSTOM, "dump")) < 0)
+				return -1;
+			i++;
+		}
+		s->u.dump.detail = is(l, i, "detail");
+		return topo_extra(cx, l, i + s->u.dump.detail);
 	}
 }
 

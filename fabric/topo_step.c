@@ -356,10 +356,11 @@ static int st_udp(struct topo_ctx *cx, const struct topo_line *l, int h, struct 
 }
 
 /* st_exec: the words after `exec` are the command, except trailing unquoted
- * `timeout T`, `as NAME` and `expect exit N`, peeled off from the end. */
+ * `timeout T`, `as NAME`, `foreground` and `expect exit N`, peeled off from
+ * the end. `as NAME` runs it in the background unless `foreground` is given. */
 static int st_exec(struct topo_ctx *cx, const struct topo_line *l, int h, struct topo_step *s)
 {
-	int end = l->ntok, at_timeout = 0, at_as = 0, at_exit = 0;
+	int end = l->ntok, at_timeout = 0, at_as = 0, at_exit = 0, at_fg = 0;
 	uint64_t v;
 	for (;;) {
 		if (!at_exit && end - 3 > 2 && is(l, end - 3, "expect") && is(l, end - 2, "exit"))
@@ -368,6 +369,8 @@ static int st_exec(struct topo_ctx *cx, const struct topo_line *l, int h, struct
 			at_timeout = end -= 2;
 		else if (!at_as && end - 2 > 2 && is(l, end - 2, "as"))
 			at_as = end -= 2;
+		else if (!at_fg && end - 1 > 2 && is(l, end - 1, "foreground"))
+			at_fg = end -= 1;
 		else
 			break;
 	}
@@ -376,8 +379,12 @@ static int st_exec(struct topo_ctx *cx, const struct topo_line *l, int h, struct
 		topo_err_at(cx, l, 2, "'exec' wants a command, e.g. 'exec curl -s http://10.0.0.1/'");
 		return -1;
 	}
-	s->u.exec.background = at_as != 0;
-	s->u.exec.timeout_ns = at_as ? 0 : NB_SEC(10);
+	if (at_fg && !at_as) {
+		topo_err_at(cx, l, at_fg, "'foreground' names a job that runs in the foreground: add 'as NAME'");
+		return -1;
+	}
+	s->u.exec.background = at_as && !at_fg;
+	s->u.exec.timeout_ns = s->u.exec.background ? 0 : NB_SEC(10);
 	if (at_timeout) {
 		if (topo_word_time(cx, l, at_timeout + 1, "timeout", &s->u.exec.timeout_ns))
 			return -1;
@@ -530,6 +537,10 @@ void topo_step_free(struct topo_step *s)
 		break;
 	case TOPO_STEP_PARTITION:
 		free(s->u.partition.group);
+		break;
+	case TOPO_STEP_EXPECT:
+		free(s->u.expect.path);
+		free(s->u.expect.path2);
 		break;
 	default:
 		break;

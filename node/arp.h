@@ -29,6 +29,8 @@
  *   REACHABLE   learned; removed params.arp_timeout after it was last
  *               confirmed (a reply or a request from that address);
  *   STATIC      added by arp_add_static, never expires, never overwritten.
+ * arp_queue_dropped counts every packet lost from a queue: overflow, give-up
+ * or link down; arp_resolve_failed counts resolutions given up.
  * Each entry owns one nb_timer (retry or expiry), so every step is O(log n)
  * in the stack's timer heap. The table holds at most params.arp_max_entries.
  *

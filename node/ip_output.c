@@ -214,8 +214,8 @@ int ip_output(struct nb_stack *s, struct pbuf *pb, uint32_t src, uint32_t dst,
 	if (!opt)
 		opt = &defaults;
 	if (!dst || ip_is_loopback(dst) || pb->len > 65535 - IP_HLEN_MIN) {
-		NB_COUNT(s, ip_tx_errors);
-		return dst ? -EMSGSIZE : -EINVAL;
+		NB_COUNT(s, ip_tx_errors);     /* no 127/8 interface here */
+		return !dst ? -EINVAL : ip_is_loopback(dst) ? -ENETUNREACH : -EMSGSIZE;
 	}
 	int ifidx;
 	uint32_t nexthop = dst;

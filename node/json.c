@@ -8,12 +8,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* json_init: a writer with nothing written, appending to out. */
 void json_init(struct json *j, struct strbuf *out)
 {
 	memset(j, 0, sizeof(*j));
 	j->out = out;
 }
 
+/* fail: records the first error only. */
 static void fail(struct json *j, int err)
 {
 	if (!j->err)
@@ -48,6 +50,7 @@ static bool before_value(struct json *j)
 	return true;
 }
 
+/* open_container: "{" or "[" where a value may stand; depth-bounded. */
 static void open_container(struct json *j, bool obj)
 {
 	if (!before_value(j))
@@ -62,6 +65,8 @@ static void open_container(struct json *j, bool obj)
 	strbuf_putc(j->out, obj ? '{' : '[');
 }
 
+/* close_container: "}" or "]" if it matches the open container and no
+ * value is owed to a key. */
 static void close_container(struct json *j, bool obj)
 {
 	if (j->err)
@@ -74,6 +79,7 @@ static void close_container(struct json *j, bool obj)
 	strbuf_putc(j->out, obj ? '}' : ']');
 }
 
+/* json_obj_begin / _end, json_arr_begin / _end: containers. */
 void json_obj_begin(struct json *j) { open_container(j, true); }
 void json_obj_end(struct json *j) { close_container(j, true); }
 void json_arr_begin(struct json *j) { open_container(j, false); }
@@ -103,6 +109,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
+/* json_escape: quoted, escaped string (see json.h for the rules). */
 int json_escape(struct strbuf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -149,6 +156,7 @@ int json_escape(struct strbuf *out, const char *str, size_t n)
 	return strbuf_error(out);
 }
 
+/* json_key: a member name, with the comma before it when needed. */
 void json_key(struct json *j, const char *key)
 {
 	if (j->err)
@@ -165,12 +173,14 @@ void json_key(struct json *j, const char *key)
 	j->want_value = true;
 }
 
+/* json_strn: a string value of n bytes. */
 void json_strn(struct json *j, const char *s, size_t n)
 {
 	if (before_value(j))
 		json_escape(j->out, s, n);
 }
 
+/* json_str: a string value; NULL is written as null. */
 void json_str(struct json *j, const char *s)
 {
 	if (!s)
@@ -179,6 +189,7 @@ void json_str(struct json *j, const char *s)
 		json_strn(j, s, strlen(s));
 }
 
+/* json_u64 / json_i64: integer values, exactly. */
 void json_u64(struct json *j, uint64_t v)
 {
 	if (before_value(j))
@@ -191,6 +202,7 @@ void json_i64(struct json *j, int64_t v)
 		strbuf_printf(j->out, "%" PRId64, v);
 }
 
+/* json_double: the shortest %g text that reads back as v; null if not finite. */
 void json_double(struct json *j, double v)
 {
 	if (!before_value(j))
@@ -209,24 +221,28 @@ void json_double(struct json *j, double v)
 	strbuf_puts(j->out, buf);
 }
 
+/* json_bool: true or false. */
 void json_bool(struct json *j, bool v)
 {
 	if (before_value(j))
 		strbuf_puts(j->out, v ? "true" : "false");
 }
 
+/* json_null: null. */
 void json_null(struct json *j)
 {
 	if (before_value(j))
 		strbuf_puts(j->out, "null");
 }
 
+/* json_kv_*: json_key then the value. */
 void json_kv_str(struct json *j, const char *key, const char *s) { json_key(j, key); json_str(j, s); }
 void json_kv_u64(struct json *j, const char *key, uint64_t v) { json_key(j, key); json_u64(j, v); }
 void json_kv_i64(struct json *j, const char *key, int64_t v) { json_key(j, key); json_i64(j, v); }
 void json_kv_bool(struct json *j, const char *key, bool v) { json_key(j, key); json_bool(j, v); }
 void json_kv_double(struct json *j, const char *key, double v) { json_key(j, key); json_double(j, v); }
 
+/* json_finish: 0 for one complete, well-formed value (see json.h). */
 int json_finish(const struct json *j)
 {
 	if (j->err)

@@ -17,6 +17,7 @@ static const uint32_t K[64] = {
 	0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
 
+/* ror: 32-bit rotate right (FIPS 180-4 ROTR^n). */
 static inline uint32_t ror(uint32_t x, int n) { return (x >> n) | (x << (32 - n)); }
 
 /* compress: FIPS 180-4 6.2.2 steps 1-4 for one 64-byte block. */
@@ -46,6 +47,7 @@ static void compress(uint32_t h[8], const uint8_t *p)
 	h[4] += e; h[5] += f; h[6] += g; h[7] += k;
 }
 
+/* sha256_init: FIPS 180-4 5.3.3 initial hash value. */
 void sha256_init(struct sha256 *c)
 {
 	/* FIPS 180-4 5.3.3 */
@@ -56,6 +58,7 @@ void sha256_init(struct sha256 *c)
 	c->fill = 0;
 }
 
+/* sha256_update: buffers partial blocks, compresses whole ones in place. */
 void sha256_update(struct sha256 *c, const void *data, size_t len)
 {
 	const uint8_t *p = data;
@@ -102,12 +105,14 @@ void sha256_final(struct sha256 *c, uint8_t out[SHA256_LEN])
 	}
 }
 
+/* sha256_peek: finalises a copy, so hashing can go on. */
 void sha256_peek(const struct sha256 *c, uint8_t out[SHA256_LEN])
 {
 	struct sha256 copy = *c;
 	sha256_final(&copy, out);
 }
 
+/* sha256: one-shot digest. */
 void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
 {
 	struct sha256 c;
@@ -116,6 +121,7 @@ void sha256(const void *data, size_t len, uint8_t out[SHA256_LEN])
 	sha256_final(&c, out);
 }
 
+/* sha256_hex: 64 lowercase hex digits. */
 const char *sha256_hex(const uint8_t d[SHA256_LEN], char buf[SHA256_HEX_LEN])
 {
 	static const char hex[] = "0123456789abcdef";

@@ -12,6 +12,7 @@ static void tcp_notify_cb(void *owner, struct tcp_pcb *pcb, unsigned events);
 static void udp_notify_cb(void *owner, struct udp_pcb *pcb);
 static void dispatch(struct nb_timer *t, nb_time_t now);
 
+/* sock_init: the empty descriptor table and the dispatch timer. 0 or -ENOMEM. */
 int sock_init(struct nb_stack *s)
 {
 	struct nb_socks *ss = calloc(1, sizeof(*ss));
@@ -50,6 +51,7 @@ void sock_free(struct nb_stack *s)
 	s->socks = NULL;
 }
 
+/* sock_get: the socket behind fd, NULL if fd is not open. */
 struct nb_sock *sock_get(struct nb_stack *s, int fd)
 {
 	struct nb_socks *ss = s->socks;
@@ -58,11 +60,13 @@ struct nb_sock *sock_get(struct nb_stack *s, int fd)
 	return ss->tab[fd];
 }
 
+/* sock_of_tcp: pcb's socket if the socket layer owns it, else NULL. */
 struct nb_sock *sock_of_tcp(const struct tcp_pcb *pcb)
 {
 	return pcb->notify == tcp_notify_cb ? pcb->owner : NULL;
 }
 
+/* sock_of_udp: pcb's socket if the socket layer owns it, else NULL. */
 struct nb_sock *sock_of_udp(const struct udp_pcb *pcb)
 {
 	return pcb->notify == udp_notify_cb ? pcb->owner : NULL;
@@ -103,6 +107,8 @@ static void schedule(struct nb_sock *so)
 		ss->qtail = so;
 		so->queued = true;
 	}
+	/* If arming fails (no memory for the heap), the socket stays queued and
+	 * the next schedule() or dispatch run arms the timer again. */
 	if (!timer_armed(&ss->dispatch))
 		timer_arm(&s->timers, &ss->dispatch, s->now);
 }
@@ -135,6 +141,8 @@ static void dispatch(struct nb_timer *t, nb_time_t now)
 
 /* ---- protocol notifications ---- */
 
+/* tcp_notify_cb: TCP events; a connect's outcome becomes NB_EV_CONNECT
+ * (once); everything else is read back as levels at dispatch. */
 static void tcp_notify_cb(void *owner, struct tcp_pcb *pcb, unsigned events)
 {
 	struct nb_sock *so = owner;
@@ -152,6 +160,7 @@ static void tcp_notify_cb(void *owner, struct tcp_pcb *pcb, unsigned events)
 	schedule(so);
 }
 
+/* udp_notify_cb: a datagram or an error arrived: queue the watcher. */
 static void udp_notify_cb(void *owner, struct udp_pcb *pcb)
 {
 	struct nb_sock *so = owner;
@@ -164,6 +173,7 @@ static void udp_notify_cb(void *owner, struct udp_pcb *pcb)
 /* tcp_gone: the connection behind a connected socket no longer exists. */
 static bool tcp_gone(const struct tcp_pcb *pcb) { return pcb->state == TCP_CLOSED; }
 
+/* sock_poll: the NB_EV_* conditions that hold now (level, like poll(2)). */
 static unsigned sock_poll(struct nb_sock *so)
 {
 	unsigned ev = 0;
@@ -208,12 +218,15 @@ static unsigned sock_poll(struct nb_sock *so)
 	return ev;
 }
 
+/* nb_sock_poll: sock_poll by descriptor; 0 for a bad fd. */
 unsigned nb_sock_poll(struct nb_stack *s, int fd)
 {
 	struct nb_sock *so = sock_get(s, fd);
 	return so ? sock_poll(so) : 0;
 }
 
+/* nb_sock_watch: installs (fn) or removes (NULL) the watcher; a new watcher
+ * hears at once (from the dispatch timer) what already holds. */
 int nb_sock_watch(struct nb_stack *s, int fd, unsigned mask, nb_sock_watch_fn fn, void *arg)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -287,6 +300,7 @@ static void sock_release(struct nb_stack *s, struct nb_sock *so)
 	free(so);
 }
 
+/* nb_socket: a descriptor with a fresh TCP or UDP pcb behind it. */
 int nb_socket(struct nb_stack *s, enum nb_sock_type type, const char *app)
 {
 	if (type != NB_SOCK_STREAM && type != NB_SOCK_DGRAM)
@@ -306,6 +320,7 @@ int nb_socket(struct nb_stack *s, enum nb_sock_type type, const char *app)
 	return so->fd;
 }
 
+/* nb_bind: local address (0 or one of ours) and port (0 = ephemeral). */
 int nb_bind(struct nb_stack *s, int fd, uint32_t addr, uint16_t port)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -320,6 +335,8 @@ int nb_bind(struct nb_stack *s, int fd, uint32_t addr, uint16_t port)
 	return tcp_bind(so->tcp, addr, port);
 }
 
+/* nb_listen: passive open; binds an ephemeral port if unbound; the backlog
+ * is clamped to [1, tcp.backlog_max]. Again on a listener: sets the backlog. */
 int nb_listen(struct nb_stack *s, int fd, int backlog)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -327,15 +344,15 @@ int nb_listen(struct nb_stack *s, int fd, int backlog)
 		return -EBADF;
 	if (so->udp)
 		return -EOPNOTSUPP;
-	if (so->state == SS_LISTENING)
-		return 0;
-	if (so->state != SS_UNCONNECTED)
-		return -EINVAL;
 	int max = (int)s->params.tcp_backlog_max;
 	if (backlog <= 0)
 		backlog = 1;
 	if (backlog > max)
 		backlog = max;
+	if (so->state == SS_LISTENING)          /* again: a new backlog */
+		return tcp_listen(so->tcp, backlog);
+	if (so->state != SS_UNCONNECTED)
+		return -EINVAL;
 	if (!so->tcp->lport) {
 		int rc = tcp_bind(so->tcp, 0, 0);
 		if (rc)
@@ -348,6 +365,8 @@ int nb_listen(struct nb_stack *s, int fd, int backlog)
 	return 0;
 }
 
+/* nb_accept: a descriptor for the oldest established connection, owned by
+ * the listener's app; -EAGAIN if none waits. On -EMFILE the connection stays queued. */
 int nb_accept(struct nb_stack *s, int fd, uint32_t *addr, uint16_t *port)
 {
 	struct nb_sock *lso = sock_get(s, fd);
@@ -378,6 +397,8 @@ int nb_accept(struct nb_stack *s, int fd, uint32_t *addr, uint16_t *port)
 	return so->fd;
 }
 
+/* nb_connect: TCP active open (-EINPROGRESS, outcome via NB_EV_CONNECT and
+ * nb_sock_error); UDP default peer (0; addr 0 dissolves it). */
 int nb_connect(struct nb_stack *s, int fd, uint32_t addr, uint16_t port)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -419,6 +440,8 @@ static int take_tcp_error(struct tcp_pcb *pcb)
 	return err;
 }
 
+/* nb_send: queues bytes (TCP) or sends one datagram to the peer (UDP); bytes
+ * taken, -EAGAIN when full or still connecting, or the error an app sees. */
 ssize_t nb_send(struct nb_stack *s, int fd, const void *buf, size_t len, int flags)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -448,6 +471,7 @@ ssize_t nb_send(struct nb_stack *s, int fd, const void *buf, size_t len, int fla
 	return tcp_send(so->tcp, buf, len, (flags & NB_MSG_PUSH) != 0);
 }
 
+/* nb_recv: bytes read, 0 at end of stream, -EAGAIN, or the pending error. */
 ssize_t nb_recv(struct nb_stack *s, int fd, void *buf, size_t len, int flags)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -475,6 +499,8 @@ ssize_t nb_recv(struct nb_stack *s, int fd, void *buf, size_t len, int flags)
 	return tcp_recv(so->tcp, buf, len);
 }
 
+/* nb_sendto: UDP datagram to addr:port (0:0 = the connected peer); TCP
+ * ignores the address, as Linux does. */
 ssize_t nb_sendto(struct nb_stack *s, int fd, const void *buf, size_t len, uint32_t addr, uint16_t port)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -487,6 +513,7 @@ ssize_t nb_sendto(struct nb_stack *s, int fd, const void *buf, size_t len, uint3
 	return udp_sendto(so->udp, buf, len, addr, port);
 }
 
+/* nb_recvfrom: nb_recv that also says who sent it. */
 ssize_t nb_recvfrom(struct nb_stack *s, int fd, void *buf, size_t len, uint32_t *addr, uint16_t *port)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -507,6 +534,8 @@ ssize_t nb_recvfrom(struct nb_stack *s, int fd, void *buf, size_t len, uint32_t 
 	return udp_recvfrom(so->udp, buf, len, addr, port);
 }
 
+/* nb_shutdown: stops reading (reads return 0), writing (FIN after queued
+ * data; sends return -EPIPE) or both. -ENOTCONN unless connected. */
 int nb_shutdown(struct nb_stack *s, int fd, int how)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -553,10 +582,14 @@ static int sock_drop(struct nb_stack *s, int fd, bool abort)
 	return 0;
 }
 
+/* nb_close: graceful close (RST if unread data remains); the fd is free at once. */
 int nb_close(struct nb_stack *s, int fd) { return sock_drop(s, fd, false); }
 
+/* nb_abort: close with RST; the fd is free at once. */
 int nb_abort(struct nb_stack *s, int fd) { return sock_drop(s, fd, true); }
 
+/* nb_setsockopt: NODELAY (TCP), SNDBUF/RCVBUF (bytes), REUSEADDR. 0 or
+ * -EINVAL / -ENOPROTOOPT. */
 int nb_setsockopt(struct nb_stack *s, int fd, enum nb_sockopt opt, uint64_t value)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -588,6 +621,7 @@ int nb_setsockopt(struct nb_stack *s, int fd, enum nb_sockopt opt, uint64_t valu
 	return -ENOPROTOOPT;
 }
 
+/* nb_sock_error: the pending error, cleared (SO_ERROR); 0 if none. */
 int nb_sock_error(struct nb_stack *s, int fd)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -601,6 +635,7 @@ int nb_sock_error(struct nb_stack *s, int fd)
 	return take_tcp_error(so->tcp);
 }
 
+/* nb_getsockname: the local address and port (0:0 before binding). */
 int nb_getsockname(struct nb_stack *s, int fd, uint32_t *addr, uint16_t *port)
 {
 	struct nb_sock *so = sock_get(s, fd);
@@ -613,6 +648,7 @@ int nb_getsockname(struct nb_stack *s, int fd, uint32_t *addr, uint16_t *port)
 	return 0;
 }
 
+/* nb_getpeername: the peer, or -ENOTCONN. */
 int nb_getpeername(struct nb_stack *s, int fd, uint32_t *addr, uint16_t *port)
 {
 	struct nb_sock *so = sock_get(s, fd);

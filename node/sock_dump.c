@@ -11,6 +11,7 @@
 #include "sock_var.h"
 #include "udp.h"
 
+/* sock_state_netstat: Linux net-tools spelling of a state. */
 const char *sock_state_netstat(enum tcp_state st)
 {
 	static const char *const names[] = {
@@ -24,6 +25,7 @@ const char *sock_state_netstat(enum tcp_state st)
 	return (unsigned)st < NB_ARRAY_LEN(names) ? names[st] : "UNKNOWN";
 }
 
+/* sock_state_ss: iproute2 `ss` spelling of a state. */
 const char *sock_state_ss(enum tcp_state st)
 {
 	static const char *const names[] = {
@@ -45,6 +47,7 @@ struct rows {
 	bool oom;
 };
 
+/* row_add: a zeroed row (fd -1) at the end; NULL (and oom set) on failure. */
 static struct sock_row *row_add(struct rows *r)
 {
 	if (r->n == r->cap) {
@@ -63,6 +66,7 @@ static struct sock_row *row_add(struct rows *r)
 	return row;
 }
 
+/* add_tcp: a row for a TCP pcb not in CLOSED, owner resolved to fd/app. */
 static void add_tcp(struct tcp_pcb *pcb, void *arg)
 {
 	struct rows *r = arg;
@@ -93,6 +97,7 @@ static void add_tcp(struct tcp_pcb *pcb, void *arg)
 	}
 }
 
+/* add_udp: a row for a bound UDP pcb. */
 static void add_udp(struct udp_pcb *pcb, void *arg)
 {
 	struct rows *r = arg;
@@ -125,6 +130,8 @@ static void add_udp(struct udp_pcb *pcb, void *arg)
 
 #define CMP(a, b) do { if ((a) != (b)) return (a) < (b) ? -1 : 1; } while (0)
 
+/* row_cmp: display order: TCP, listeners first, then local and foreign
+ * address and port, then fd. */
 static int row_cmp(const void *pa, const void *pb)
 {
 	const struct sock_row *a = pa, *b = pb;
@@ -139,6 +146,7 @@ static int row_cmp(const void *pa, const void *pb)
 	return 0;
 }
 
+/* sock_dump_collect: every row, sorted; the caller frees *out. */
 int sock_dump_collect(struct nb_stack *s, struct sock_row **out, size_t *n)
 {
 	struct rows r = {0};
@@ -182,6 +190,7 @@ static const char *foreign(char buf[24], const struct sock_row *r)
 	return endpoint(buf, r->faddr, r->fport, r->tcp && r->ti.state == TCP_LISTEN);
 }
 
+/* program: the PID/Program column: "pid/app" or "-". */
 static const char *program(char buf[48], const struct nb_stack *s, const struct sock_row *r)
 {
 	if (!r->owned)
@@ -191,6 +200,7 @@ static const char *program(char buf[48], const struct nb_stack *s, const struct 
 	return buf;
 }
 
+/* sock_dump_text: the netstat table (header and one line per row). */
 int sock_dump_text(struct nb_stack *s, struct strbuf *out)
 {
 	struct sock_row *rows;
@@ -226,6 +236,7 @@ static const char *fmt_dur(char buf[24], nb_time_t ns)
 	return buf;
 }
 
+/* ext_tcp_info: the indented control-information line of one TCP row. */
 static void ext_tcp_info(struct strbuf *out, const struct sock_row *r)
 {
 	const struct tcp_conn_info *t = &r->ti;
@@ -256,6 +267,7 @@ static void ext_tcp_info(struct strbuf *out, const struct sock_row *r)
 	strbuf_putc(out, '\n');
 }
 
+/* sock_dump_ext: the ss-like table with an information line per row. */
 int sock_dump_ext(struct nb_stack *s, struct strbuf *out)
 {
 	struct sock_row *rows;
@@ -363,6 +375,7 @@ static void json_row(struct json *j, const struct nb_stack *s, const struct sock
 	json_obj_end(j);
 }
 
+/* sock_dump_json: the rows as one JSON object. */
 int sock_dump_json(struct nb_stack *s, struct strbuf *out)
 {
 	struct sock_row *rows;
@@ -398,6 +411,7 @@ static const struct stat_ent stat_table[] = {
 #undef NB_STAT_ENT
 };
 
+/* stat_value: the counter described by e. */
 static uint64_t stat_value(const struct nb_stack *s, const struct stat_ent *e)
 {
 	uint64_t v;
@@ -413,6 +427,7 @@ static void layer_title(char buf[16], const char *layer)
 		buf[0] = (char)(buf[0] - 'a' + 'A');
 }
 
+/* stats_dump_text: counters in netstat -s blocks, one per layer. */
 int stats_dump_text(const struct nb_stack *s, struct strbuf *out)
 {
 	const char *cur = NULL;
@@ -429,6 +444,7 @@ int stats_dump_text(const struct nb_stack *s, struct strbuf *out)
 	return strbuf_error(out);
 }
 
+/* stats_dump_json: counters as {"layer":{"name":value,...},...}. */
 int stats_dump_json(const struct nb_stack *s, struct strbuf *out)
 {
 	struct json j;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* strbuf_init: empty, owning nothing. */
 void strbuf_init(struct strbuf *sb)
 {
 	sb->buf = NULL;
@@ -13,12 +14,14 @@ void strbuf_init(struct strbuf *sb)
 	sb->oom = false;
 }
 
+/* strbuf_free: releases the memory; empty and reusable afterwards. */
 void strbuf_free(struct strbuf *sb)
 {
 	free(sb->buf);
 	strbuf_init(sb);
 }
 
+/* strbuf_reset: empty text, memory kept, error cleared. */
 void strbuf_reset(struct strbuf *sb)
 {
 	sb->len = 0;
@@ -52,6 +55,7 @@ int strbuf_reserve(struct strbuf *sb, size_t n)
 	return 0;
 }
 
+/* strbuf_append: n bytes at the end, NUL kept after them. */
 int strbuf_append(struct strbuf *sb, const void *data, size_t n)
 {
 	int rc = strbuf_reserve(sb, n);
@@ -64,10 +68,14 @@ int strbuf_append(struct strbuf *sb, const void *data, size_t n)
 	return 0;
 }
 
+/* strbuf_puts: a C string at the end. */
 int strbuf_puts(struct strbuf *sb, const char *s) { return strbuf_append(sb, s, strlen(s)); }
 
+/* strbuf_putc: one byte at the end. */
 int strbuf_putc(struct strbuf *sb, char c) { return strbuf_append(sb, &c, 1); }
 
+/* strbuf_vprintf: formats into a small stack buffer first, and straight
+ * into the reserved tail when the text is longer. */
 int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 {
 	va_list ap2;
@@ -87,6 +95,7 @@ int strbuf_vprintf(struct strbuf *sb, const char *fmt, va_list ap)
 	return 0;
 }
 
+/* strbuf_printf: strbuf_vprintf with variadic arguments. */
 int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 {
 	va_list ap;
@@ -96,6 +105,7 @@ int strbuf_printf(struct strbuf *sb, const char *fmt, ...)
 	return rc;
 }
 
+/* strbuf_pad: spaces up to column col of the current line, at least min. */
 int strbuf_pad(struct strbuf *sb, size_t col, size_t min)
 {
 	size_t start = sb->len;
@@ -114,6 +124,7 @@ int strbuf_pad(struct strbuf *sb, size_t col, size_t min)
 	return 0;
 }
 
+/* strbuf_consume: drops the first n bytes. */
 void strbuf_consume(struct strbuf *sb, size_t n)
 {
 	if (n >= sb->len) {
@@ -126,6 +137,7 @@ void strbuf_consume(struct strbuf *sb, size_t n)
 		sb->buf[sb->len] = '\0';
 }
 
+/* strbuf_truncate: keeps the first len bytes. */
 void strbuf_truncate(struct strbuf *sb, size_t len)
 {
 	if (len < sb->len) {
@@ -134,8 +146,10 @@ void strbuf_truncate(struct strbuf *sb, size_t len)
 	}
 }
 
+/* strbuf_cstr: the text, "" when nothing was appended. */
 const char *strbuf_cstr(const struct strbuf *sb) { return sb->buf ? sb->buf : ""; }
 
+/* strbuf_detach: gives the memory away (always a valid C string). */
 char *strbuf_detach(struct strbuf *sb, size_t *len)
 {
 	char *p = sb->buf;
@@ -147,8 +161,10 @@ char *strbuf_detach(struct strbuf *sb, size_t *len)
 	return p;
 }
 
+/* strbuf_error: -ENOMEM once an append failed since the last reset. */
 int strbuf_error(const struct strbuf *sb) { return sb->oom ? -ENOMEM : 0; }
 
+/* strbuf_write_file: the whole text to f. 0 or -errno. */
 int strbuf_write_file(const struct strbuf *sb, FILE *f)
 {
 	if (sb->len && fwrite(sb->buf, 1, sb->len, f) != sb->len)

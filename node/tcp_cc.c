@@ -179,11 +179,21 @@ void tcp_cc_rto(struct tcp_pcb *pcb)
 	pcb->nscore = 0;
 }
 
+static uint32_t score_bytes(const struct tcp_pcb *pcb)
+{
+	uint32_t n = 0;
+	for (int i = 0; i < pcb->nscore; i++)
+		n += pcb->score[i].end - pcb->score[i].start;
+	return n;
+}
+
 /* tcp_sack_update: merges the peer's SACK blocks into the scoreboard
  * (sorted, disjoint ranges above SND.UNA). Blocks outside (SND.UNA, SND.MAX]
- * (D-SACK, stale, bogus) are ignored. */
-void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
+ * (D-SACK, stale, bogus) are ignored. Returns whether new bytes were SACKed
+ * (which makes the ACK a DupAck in RFC 6675's sense). */
+bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
 {
+	uint32_t before = score_bytes(pcb);
 	for (int b = 0; b < o->nsack; b++) {
 		uint32_t st = o->sack[b].start, en = o->sack[b].end;
 		if (!SEQ_LT(st, en) || !SEQ_GT(st, pcb->snd_una) || SEQ_GT(en, pcb->snd_max))
@@ -217,6 +227,7 @@ void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o)
 			pcb->score[i] = nw[i];
 		pcb->nscore = n;
 	}
+	return score_bytes(pcb) > before;
 }
 
 /* tcp_sack_clean: drops scoreboard ranges now below SND.UNA. */

@@ -327,20 +327,37 @@ static bool process_ack(struct tcp_pcb *pcb, const struct tcp_seg *g, bool *ourf
 		else if (!pcb->in_recovery && !pcb->persist)
 			tcp_rexmt_restart(pcb);
 	} else if (g->ack == pcb->snd_una && g->rawlen == 0 && !(g->flags & (TCP_SYN | TCP_FIN)) &&
-		   pcb->snd_max != pcb->snd_una && pcb->snd_wnd != 0 && !pcb->persist &&
-		   ((uint32_t)g->wnd << pcb->snd_wscale) == pcb->snd_wnd) {
-		/* RFC 5681 2: a duplicate ACK (answers to zero-window probes
-		 * are not: nothing was lost). */
-		if (pcb->sack_ok && g->opt.nsack)
-			tcp_sack_update(pcb, &g->opt);
+		   pcb->snd_max != pcb->snd_una && pcb->snd_wnd != 0 && !pcb->persist) {
+		/* A duplicate ACK: RFC 5681 2 (same window), or with SACK RFC 6675
+		 * 2 (it SACKs new data; receivers such as Linux grow the window
+		 * meanwhile). Answers to zero-window probes are not: nothing was
+		 * lost. */
+		bool same_wnd = ((uint32_t)g->wnd << pcb->snd_wscale) == pcb->snd_wnd;
+		bool new_sack = pcb->sack_ok && g->opt.nsack && tcp_sack_update(pcb, &g->opt);
+		if (same_wnd || new_sack) {
+			window_update(pcb, g);
+			tcp_cc_dupack(pcb);
+			return !pcb->dead;
+		}
 		window_update(pcb, g);
-		tcp_cc_dupack(pcb);
-		return !pcb->dead;
+		return true;
 	}
 	if (pcb->sack_ok && g->opt.nsack)
 		tcp_sack_update(pcb, &g->opt);
 	window_update(pcb, g);
 	return true;
+}
+
+/* A pure duplicate ACK at RCV.NXT that changes neither SND.UNA nor the
+ * window, its timestamp at most one RTO (in ms ticks) behind TS.Recent:
+ * reordering, not an old incarnation. */
+static bool disordered_ack(const struct tcp_pcb *pcb, const struct tcp_seg *g)
+{
+	uint32_t rto_ticks = (uint32_t)(pcb->rto / NB_MS(1)) + 1;
+	return (g->flags & (TCP_SYN | TCP_FIN | TCP_ACK)) == TCP_ACK && g->rawlen == 0 &&
+	       g->seq == pcb->rcv_nxt && g->ack == pcb->snd_una &&
+	       ((uint32_t)g->wnd << pcb->snd_wscale) == pcb->snd_wnd &&
+	       pcb->ts_recent - g->opt.tsval <= rto_ticks;
 }
 
 /* 3.10.7.4 "Otherwise": SYN-RECEIVED, ESTABLISHED, FIN-WAIT-1/2,
@@ -371,10 +388,13 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 		return;
 	}
 	/* RFC 7323 5.3 PAWS (R1-R3): a timestamp older than TS.Recent marks an
-	 * old duplicate: ACK and drop. */
+	 * old duplicate: ACK and drop. Except a reordered duplicate ACK
+	 * (Linux's "disordered ACK"): it carries nothing that could be stale
+	 * and fast retransmit needs it. */
 	if (pcb->ts_ok && g->opt.ts_present && !(g->flags & TCP_RST) &&
 	    (int32_t)(g->opt.tsval - pcb->ts_recent) < 0 &&
-	    (uint32_t)(s->now / NB_MS(1)) - pcb->ts_recent_age < (uint32_t)(PAWS_IDLE / NB_MS(1))) {
+	    (uint32_t)(s->now / NB_MS(1)) - pcb->ts_recent_age < (uint32_t)(PAWS_IDLE / NB_MS(1)) &&
+	    !disordered_ack(pcb, g)) {
 		NB_COUNT(s, tcp_paws_dropped);
 		tcp_ack_now(pcb);
 		return;

@@ -310,10 +310,11 @@ static int output_one(struct tcp_pcb *pcb, bool force)
 	if (pcb->ack_now || window_update_due(pcb))
 		send = true;
 
-	if (!send) {
+	if (!send || (!len && !fin)) {
 		/* RFC 9293 3.8.6.1: data is waiting and nothing in flight will bring
 		 * an ACK back (or the window closed under a retransmission): the
-		 * persist timer takes over (also the SWS override timeout). */
+		 * persist timer takes over (also the SWS override timeout). Also
+		 * when only an ACK goes now (fuzz-found: the timer was never armed). */
 		if (avail && !pcb->persist &&
 		    (!timer_armed(&pcb->t_rexmt) ||
 		     (pcb->snd_wnd == 0 && pcb->snd_nxt == pcb->snd_una))) {
@@ -322,7 +323,8 @@ static int output_one(struct tcp_pcb *pcb, bool force)
 			pcb->probes_unanswered = 0;
 			tcp_persist_start(pcb);
 		}
-		return 0;
+		if (!send)
+			return 0;
 	}
 
 	uint8_t flags = TCP_ACK;

@@ -140,7 +140,7 @@ void tcp_cc_dupack(struct tcp_pcb *pcb);
 void tcp_cc_partial_or_full(struct tcp_pcb *pcb, uint32_t acked);
 void tcp_cc_rto(struct tcp_pcb *pcb);
 uint32_t tcp_flight_size(const struct tcp_pcb *pcb);
-void tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o);
+bool tcp_sack_update(struct tcp_pcb *pcb, const struct tcp_opts *o);
 bool tcp_sack_covers(const struct tcp_pcb *pcb, uint32_t seq, uint32_t *end);
 void tcp_sack_clean(struct tcp_pcb *pcb);
 

@@ -9,6 +9,8 @@
 #include "cksum.h"
 #include "icmp.h"
 
+/* udp_init: empty pcb list; the ephemeral scan starts at a port drawn from
+ * the stack's rng. 0 or -ENOMEM. */
 int udp_init(struct nb_stack *s)
 {
 	struct nb_udp *u = calloc(1, sizeof(*u));
@@ -20,6 +22,7 @@ int udp_init(struct nb_stack *s)
 	return 0;
 }
 
+/* rq_flush: frees every queued datagram of pcb. */
 static void rq_flush(struct udp_pcb *pcb)
 {
 	struct udp_dgram *d = pcb->rq_head;
@@ -32,6 +35,7 @@ static void rq_flush(struct udp_pcb *pcb)
 	pcb->rq_bytes = pcb->rq_count = 0;
 }
 
+/* udp_free: frees every pcb and the module state. */
 void udp_free(struct nb_stack *s)
 {
 	if (!s->udp)
@@ -47,6 +51,7 @@ void udp_free(struct nb_stack *s)
 	s->udp = NULL;
 }
 
+/* udp_hdr_ok: the header fits and its Length lies in [8, len]. */
 bool udp_hdr_ok(const uint8_t *p, size_t len)
 {
 	if (len < UDP_HLEN)
@@ -55,6 +60,7 @@ bool udp_hdr_ok(const uint8_t *p, size_t len)
 	return ulen >= UDP_HLEN && ulen <= len;
 }
 
+/* udp_new: an unbound pcb at the head of the list; NULL if out of memory. */
 struct udp_pcb *udp_new(struct nb_stack *s, void *owner, udp_notify_fn notify, const char *app)
 {
 	struct udp_pcb *pcb = calloc(1, sizeof(*pcb));
@@ -111,6 +117,7 @@ static uint16_t ephemeral(struct nb_stack *s)
 	return 0;
 }
 
+/* udp_bind: see udp.h for the rules and errors. */
 int udp_bind(struct udp_pcb *pcb, uint32_t laddr, uint16_t lport)
 {
 	struct nb_stack *s = pcb->stack;
@@ -130,6 +137,7 @@ int udp_bind(struct udp_pcb *pcb, uint32_t laddr, uint16_t lport)
 	return 0;
 }
 
+/* udp_connect: sets or dissolves the default peer (see udp.h). */
 int udp_connect(struct udp_pcb *pcb, uint32_t faddr, uint16_t fport)
 {
 	if (faddr == 0) {
@@ -159,6 +167,7 @@ int udp_connect(struct udp_pcb *pcb, uint32_t faddr, uint16_t fport)
 	return 0;
 }
 
+/* take_error: the pending error, cleared. */
 static int take_error(struct udp_pcb *pcb)
 {
 	int err = pcb->soerror;
@@ -166,6 +175,8 @@ static int take_error(struct udp_pcb *pcb)
 	return err;
 }
 
+/* udp_sendto: builds header and checksum in s->scratch and hands the
+ * datagram to IP (see udp.h for the results). */
 ssize_t udp_sendto(struct udp_pcb *pcb, const void *buf, size_t len, uint32_t faddr, uint16_t fport)
 {
 	struct nb_stack *s = pcb->stack;
@@ -225,6 +236,7 @@ ssize_t udp_sendto(struct udp_pcb *pcb, const void *buf, size_t len, uint32_t fa
 	return (ssize_t)len;
 }
 
+/* udp_recvfrom: dequeues one datagram (see udp.h). */
 ssize_t udp_recvfrom(struct udp_pcb *pcb, void *buf, size_t len, uint32_t *faddr, uint16_t *fport)
 {
 	if (pcb->soerror)
@@ -248,10 +260,13 @@ ssize_t udp_recvfrom(struct udp_pcb *pcb, void *buf, size_t len, uint32_t *faddr
 	return (ssize_t)n;
 }
 
+/* udp_recvq: payload bytes queued. */
 size_t udp_recvq(const struct udp_pcb *pcb) { return pcb->rq_bytes; }
 
+/* udp_next_len: size of the oldest queued datagram, -1 if none. */
 ssize_t udp_next_len(const struct udp_pcb *pcb) { return pcb->rq_head ? (ssize_t)pcb->rq_head->len : -1; }
 
+/* udp_close: unlinks and frees pcb with its queue. */
 void udp_close(struct udp_pcb *pcb)
 {
 	struct udp_pcb **pp = &pcb->stack->udp->pcbs;
@@ -263,6 +278,7 @@ void udp_close(struct udp_pcb *pcb)
 	free(pcb);
 }
 
+/* udp_foreach: fn(pcb, arg) for every pcb, newest first. */
 void udp_foreach(struct nb_stack *s, void (*fn)(struct udp_pcb *pcb, void *arg), void *arg)
 {
 	for (struct udp_pcb *p = s->udp->pcbs; p; p = p->next)
@@ -293,6 +309,9 @@ static struct udp_pcb *lookup(struct nb_stack *s, uint32_t src, uint16_t sport, 
 	return best;
 }
 
+/* udp_input: validates length and checksum (RFC 768; 0 = none; not
+ * verified for NB_RX_CSUM_PARTIAL), demultiplexes and queues the datagram;
+ * every drop is counted under its reason. */
 void udp_input(struct nb_stack *s, const struct ip_meta *ip, const uint8_t *p, size_t len)
 {
 	NB_COUNT(s, udp_rx);
@@ -350,6 +369,8 @@ void udp_input(struct nb_stack *s, const struct ip_meta *ip, const uint8_t *p, s
 		pcb->notify(pcb->owner, pcb);
 }
 
+/* udp_ctlinput: an ICMP error about a datagram we sent becomes the pending
+ * error of the pcb connected to that peer (none for EMSGSIZE: no DF on UDP). */
 void udp_ctlinput(struct nb_stack *s, int err, uint32_t src, uint32_t dst, const uint8_t *l4, size_t l4len)
 {
 	if (l4len < 4 || err == -EMSGSIZE)   /* we never set DF on UDP */

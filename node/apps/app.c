@@ -20,11 +20,13 @@ static const struct app_ops *const ops_by_kind[APP_KIND_COUNT] = {
 /* All apps of all stacks, oldest first (tests run several stacks). */
 static struct app *apps;
 
+/* app_kind_name: "echo", "sink", ...; "?" out of range. */
 const char *app_kind_name(enum app_kind k)
 {
 	return (unsigned)k < APP_KIND_COUNT ? ops_by_kind[k]->name : "?";
 }
 
+/* app_kind_parse: the kind named name. 0 or -EINVAL. */
 int app_kind_parse(const char *name, enum app_kind *k)
 {
 	for (int i = 0; i < APP_KIND_COUNT; i++) {
@@ -36,6 +38,7 @@ int app_kind_parse(const char *name, enum app_kind *k)
 	return -EINVAL;
 }
 
+/* app_status_name: "running", "done", "failed", "stopped". */
 const char *app_status_name(enum app_status st)
 {
 	switch (st) {
@@ -47,8 +50,10 @@ const char *app_status_name(enum app_status st)
 	return "?";
 }
 
+/* app_strerror: text of a negative errno; "ok" for 0. */
 const char *app_strerror(int err) { return err ? strerror(-err) : "ok"; }
 
+/* app_find: s's app called name, or NULL. */
 struct app *app_find(struct nb_stack *s, const char *name)
 {
 	for (struct app *a = apps; a; a = a->next)
@@ -57,6 +62,8 @@ struct app *app_find(struct nb_stack *s, const char *name)
 	return NULL;
 }
 
+/* app_start: validates, allocates, runs the kind's start and registers
+ * the app (see app.h). */
 struct app *app_start(struct nb_stack *s, enum app_kind kind, const char *name,
 		      const struct app_args *args, app_report_fn report, void *arg, int *err)
 {
@@ -114,6 +121,7 @@ static void really_stop(struct app *a)
 	free(a);
 }
 
+/* app_stop: stop now, or when the app's own code returns if it is running. */
 void app_stop(struct app *a)
 {
 	if (a->busy) {
@@ -123,6 +131,7 @@ void app_stop(struct app *a)
 	really_stop(a);
 }
 
+/* app_stop_all: app_stop for each app of s. */
 void app_stop_all(struct nb_stack *s)
 {
 	struct app *a = apps, *next;
@@ -133,6 +142,7 @@ void app_stop_all(struct nb_stack *s)
 	}
 }
 
+/* app_foreach: fn for each app of s, oldest first; fn may stop the app. */
 void app_foreach(struct nb_stack *s, void (*fn)(struct app *a, void *arg), void *arg)
 {
 	struct app *a = apps, *next;
@@ -143,14 +153,17 @@ void app_foreach(struct nb_stack *s, void (*fn)(struct app *a, void *arg), void 
 	}
 }
 
+/* app_enter: the app's code is running (reports may come). */
 void app_enter(struct app *a) { a->busy++; }
 
+/* app_leave: the app's code returned; performs a stop asked for meanwhile. */
 void app_leave(struct app *a)
 {
 	if (--a->busy == 0 && a->stop_pending)
 		really_stop(a);
 }
 
+/* app_emit: one report to the callback. */
 void app_emit(struct app *a, struct app_report *r)
 {
 	if (!r->detail)
@@ -159,13 +172,16 @@ void app_emit(struct app *a, struct app_report *r)
 		a->report(a, r, a->report_arg);
 }
 
+/* app_primary_bytes: bytes of the primary stream. */
 uint64_t app_primary_bytes(const struct app *a) { return a->ops->rx_primary ? a->bytes_in : a->bytes_out; }
 
+/* app_digest: SHA-256 of the primary stream so far. */
 void app_digest(const struct app *a, uint8_t out[SHA256_LEN])
 {
 	sha256_peek(a->ops->rx_primary ? &a->rx_hash : &a->tx_hash, out);
 }
 
+/* app_digest_hex: app_digest in hex. */
 const char *app_digest_hex(const struct app *a, char buf[SHA256_HEX_LEN])
 {
 	uint8_t d[SHA256_LEN];
@@ -173,6 +189,7 @@ const char *app_digest_hex(const struct app *a, char buf[SHA256_HEX_LEN])
 	return sha256_hex(d, buf);
 }
 
+/* app_finish: the app's final status and report, once (see app_impl.h). */
 void app_finish(struct app *a, bool failed, int error, const char *fmt, ...)
 {
 	if (a->status != APP_RUNNING)
@@ -200,6 +217,7 @@ void app_finish(struct app *a, bool failed, int error, const char *fmt, ...)
 	app_emit(a, &r);
 }
 
+/* app_listen: a listening socket for a server app (see app_impl.h). */
 int app_listen(struct app *a, const struct app_args *args, nb_sock_watch_fn fn, void *arg)
 {
 	struct nb_stack *s = a->stack;
@@ -222,6 +240,7 @@ int app_listen(struct app *a, const struct app_args *args, nb_sock_watch_fn fn, 
 	return fd;
 }
 
+/* app_connect: a connecting socket for a client app (see app_impl.h). */
 int app_connect(struct app *a, const struct app_args *args, uint32_t addr, uint16_t port,
 		nb_sock_watch_fn fn, void *arg)
 {
@@ -254,6 +273,7 @@ int app_connect(struct app *a, const struct app_args *args, uint32_t addr, uint1
 	return fd;
 }
 
+/* dump_one_text: one app as one line. */
 static void dump_one_text(struct app *a, void *arg)
 {
 	struct strbuf *out = arg;
@@ -271,12 +291,14 @@ static void dump_one_text(struct app *a, void *arg)
 	strbuf_putc(out, '\n');
 }
 
+/* app_dump_text: every app of s, one line each. */
 int app_dump_text(struct nb_stack *s, struct strbuf *out)
 {
 	app_foreach(s, dump_one_text, out);
 	return strbuf_error(out);
 }
 
+/* dump_one_json: one app as a JSON object. */
 static void dump_one_json(struct app *a, void *arg)
 {
 	struct json *j = arg;
@@ -305,6 +327,7 @@ static void dump_one_json(struct app *a, void *arg)
 	json_obj_end(j);
 }
 
+/* app_dump_json: every app of s as a JSON array. */
 int app_dump_json(struct nb_stack *s, struct strbuf *out)
 {
 	struct json j;

@@ -86,6 +86,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 	}
 }
 
+/* on_conn: watcher of a connection: move bytes. */
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct echo_conn *c = arg;
@@ -95,6 +96,7 @@ static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* on_listen: watcher of the listener: accept everything waiting. */
 static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct app *a = arg;
@@ -127,6 +129,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* echo_start: listens on args->addr:port. */
 static int echo_start(struct app *a, const struct app_args *args)
 {
 	struct echo *e = calloc(1, sizeof(*e));
@@ -145,6 +148,7 @@ static int echo_start(struct app *a, const struct app_args *args)
 	return 0;
 }
 
+/* echo_stop: closes the listener and every connection. */
 static void echo_stop(struct app *a)
 {
 	struct echo *e = a->priv;

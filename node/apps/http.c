@@ -62,6 +62,7 @@ static const char index_text[] =
 	"nestbed http server\n"
 	"GET /<size> returns <size> bytes of the nestbed pattern, e.g. /1048576 or /1MiB\n";
 
+/* conn_end: unlinks, closes (abort on error), reports and frees c. */
 static void conn_end(struct app *a, struct http_conn *c, int err)
 {
 	struct http *h = a->priv;
@@ -85,6 +86,7 @@ static void conn_end(struct app *a, struct http_conn *c, int err)
 	app_emit(a, &r);
 }
 
+/* reason: the reason phrase of a status code we send. */
 static const char *reason(int code)
 {
 	switch (code) {
@@ -117,6 +119,7 @@ static void respond(struct http_conn *c, int code, bool head, uint64_t len, cons
 	c->sending = true;
 }
 
+/* respond_error: a short text/plain error response. */
 static void respond_error(struct http_conn *c, int code, bool head, bool close)
 {
 	snprintf(c->text, sizeof(c->text), "%d %s\n", code, reason(code));
@@ -288,6 +291,8 @@ static bool send_response(struct app *a, struct http_conn *c, int *err)
 	}
 }
 
+/* conn_pump: send the response in progress; then parse the next request,
+ * or read more; until the socket blocks or the connection ends. */
 static void conn_pump(struct app *a, struct http_conn *c)
 {
 	for (;;) {
@@ -349,6 +354,7 @@ static void conn_pump(struct app *a, struct http_conn *c)
 	}
 }
 
+/* on_conn: watcher of a connection. */
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct http_conn *c = arg;
@@ -358,6 +364,7 @@ static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* on_listen: accepts everything waiting. */
 static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct app *a = arg;
@@ -390,6 +397,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* http_start: listens on args->addr:port (port 80 by default). */
 static int http_start(struct app *a, const struct app_args *args)
 {
 	struct http *h = calloc(1, sizeof(*h));
@@ -411,6 +419,7 @@ static int http_start(struct app *a, const struct app_args *args)
 	return 0;
 }
 
+/* http_stop: closes the listener and every connection. */
 static void http_stop(struct app *a)
 {
 	struct http *h = a->priv;

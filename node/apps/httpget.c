@@ -75,6 +75,7 @@ static int url_parse(const char *url, uint32_t *addr, uint16_t *port, char *path
 	return 0;
 }
 
+/* hg_close: closes the connection once (abort: with RST). */
 static void hg_close(struct app *a, struct httpget *g, bool abort)
 {
 	if (g->fd < 0)
@@ -87,12 +88,14 @@ static void hg_close(struct app *a, struct httpget *g, bool abort)
 	a->conns_open = 0;
 }
 
+/* fail: aborts the connection and ends the app FAILED. */
 static void fail(struct app *a, struct httpget *g, int err, const char *what)
 {
 	hg_close(a, g, true);
 	app_finish(a, true, err, "%s (response %d of %d)", what, g->received + 1, g->requests);
 }
 
+/* succeed: closes and ends the app: DONE, or FAILED for a non-2xx status. */
 static void succeed(struct app *a, struct httpget *g)
 {
 	hg_close(a, g, false);
@@ -103,6 +106,7 @@ static void succeed(struct app *a, struct httpget *g)
 			   (unsigned long long)a->bytes_in);
 }
 
+/* build_request: the next GET, "Connection: close" on the last one. */
 static void build_request(struct app *a, struct httpget *g)
 {
 	bool last = g->sent + 1 == g->requests;
@@ -354,6 +358,7 @@ static void pump(struct app *a, struct httpget *g)
 	}
 }
 
+/* on_sock: the socket's watcher: connect outcome, then the state machine. */
 static void on_sock(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct app *a = arg;
@@ -376,6 +381,7 @@ out:
 	app_leave(a);
 }
 
+/* httpget_start: parses the URL and starts connecting. */
 static int httpget_start(struct app *a, const struct app_args *args)
 {
 	struct httpget *g = calloc(1, sizeof(*g));
@@ -411,6 +417,7 @@ static int httpget_start(struct app *a, const struct app_args *args)
 	return 0;
 }
 
+/* httpget_stop: closes the connection and frees the state. */
 static void httpget_stop(struct app *a)
 {
 	struct httpget *g = a->priv;

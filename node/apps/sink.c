@@ -23,6 +23,7 @@ struct sink {
 	struct sink_conn *conns;
 };
 
+/* conn_end: unlinks, closes (abort on error), reports and frees c. */
 static void conn_end(struct app *a, struct sink_conn *c, int err)
 {
 	struct sink *k = a->priv;
@@ -48,6 +49,7 @@ static void conn_end(struct app *a, struct sink_conn *c, int err)
 		app_finish(a, false, 0, "%d connections received", a->conns_total);
 }
 
+/* on_conn: reads until -EAGAIN, hashing; ends the connection at EOF or error. */
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct sink_conn *c = arg;
@@ -70,6 +72,7 @@ static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* on_listen: accepts everything waiting. */
 static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct app *a = arg;
@@ -100,6 +103,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	app_leave(a);
 }
 
+/* sink_start: listens on args->addr:port. */
 static int sink_start(struct app *a, const struct app_args *args)
 {
 	struct sink *k = calloc(1, sizeof(*k));
@@ -117,6 +121,7 @@ static int sink_start(struct app *a, const struct app_args *args)
 	return 0;
 }
 
+/* sink_stop: closes the listener and every connection. */
 static void sink_stop(struct app *a)
 {
 	struct sink *k = a->priv;

@@ -99,6 +99,7 @@ static bool pump_recv(struct app *a, struct source *src)
 	}
 }
 
+/* on_sock: the socket's watcher: connect outcome, then receive and send. */
 static void on_sock(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct app *a = arg;
@@ -124,6 +125,7 @@ out:
 	app_leave(a);
 }
 
+/* source_start: starts connecting to args->addr:port. */
 static int source_start(struct app *a, const struct app_args *args)
 {
 	struct source *src = calloc(1, sizeof(*src));
@@ -151,6 +153,7 @@ static int source_start(struct app *a, const struct app_args *args)
 	return 0;
 }
 
+/* source_stop: closes the connection (gracefully) and frees the state. */
 static void source_stop(struct app *a)
 {
 	struct source *src = a->priv;

@@ -322,6 +322,52 @@ static void test_http_raw_requests(void **state)
 	assert_non_null(strstr(out, "nestbed http server"));
 }
 
+/* Garbage from many clients at once (random bytes, endless headers, broken
+ * lines) must neither crash the server nor stop it serving others. */
+static void test_http_garbage(void **state)
+{
+	struct lab *l = *state;
+	int err;
+	struct app_args ha = {.port = 80};
+	struct app *srv = app_start(l->a, APP_HTTP, "web", &ha, NULL, NULL, &err);
+	assert_non_null(srv);
+	struct nb_rng rng;
+	nb_rng_seed(&rng, 1);
+	static uint8_t junk[20000];
+	int fds[12];
+	for (int i = 0; i < 12; i++) {
+		fds[i] = nb_socket(l->b, NB_SOCK_STREAM, "junk");
+		nb_connect(l->b, fds[i], l->aaddr, 80);
+	}
+	wire_run_for(&l->w, NB_MS(50));
+	for (int i = 0; i < 12; i++) {
+		size_t n = 1 + nb_rng_next(&rng) % sizeof(junk);
+		for (size_t k = 0; k < n; k++) {
+			uint64_t r = nb_rng_next(&rng);
+			/* mostly header-like text, sometimes CR/LF/space/NUL/binary */
+			const char alphabet[] = "GET /HTP1.0:\r\n\r\n 0123456789abcKiB";
+			junk[k] = r % 5 == 0 ? (uint8_t)(r >> 8) : (uint8_t)alphabet[(r >> 8) % (sizeof(alphabet) - 1)];
+		}
+		const char *big_body = "GET /1kB HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999\r\n\r\n";
+		if (i % 3 == 0 && n > strlen(big_body))
+			memcpy(junk, big_body, strlen(big_body));
+		nb_send(l->b, fds[i], junk, n, NB_MSG_PUSH);
+		if (i % 2)
+			nb_shutdown(l->b, fds[i], SHUT_WR);
+	}
+	wire_run_for(&l->w, NB_SEC(2));
+	for (int i = 0; i < 12; i++)
+		nb_abort(l->b, fds[i]);
+	struct app_args ga = {.url = "http://10.0.0.1/4kB", .requests = 2, .verify = true};
+	struct app *get = app_start(l->b, APP_HTTPGET, "ok", &ga, NULL, NULL, &err);
+	assert_non_null(get);
+	assert_true(wire_run_until(&l->w, app_ended, get, NB_SEC(10)));
+	assert_int_equal(get->status, APP_DONE);
+	assert_int_equal(get->bytes_in, 2 * 4000);
+	wire_run_for(&l->w, NB_SEC(1));
+	assert_int_equal(srv->conns_open, 0);
+}
+
 static void test_client_failures(void **state)
 {
 	struct lab *l = *state;
@@ -402,6 +448,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_echo, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_keepalive_sizes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_http_raw_requests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_http_garbage, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_client_failures, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_from_report, setup, teardown),
 	};

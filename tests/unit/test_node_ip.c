@@ -352,6 +352,7 @@ static void test_output(void **st)
 	assert_int_equal(ip_output(s, pb, 0, IP(8, 8, 8, 8), 253, NULL), -ENETUNREACH);
 	pbuf_reset(pb);
 	assert_int_equal(ip_output(s, pb, 0, 0, 253, NULL), -EINVAL);
+	assert_int_equal(ip_output(s, pb, 0, FAKE_IP(127, 0, 0, 1), 253, NULL), -ENETUNREACH);
 	pbuf_reset(pb);
 	pbuf_put(pb, 2000);
 	assert_int_equal(ip_output(s, pb, 0, FAKE_PEER0, 253, &o), -EMSGSIZE);   /* DF */

@@ -1,0 +1,101 @@
+/* test_node_tcp_fuzzfound.c: regression tests for bugs found by the
+ * libFuzzer harness tests/fuzz/fuzz_node_tcp.c. Each test names the
+ * invariant the harness saw violated, the minimised input that showed it,
+ * and the root cause; each failed before its fix.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "tcp_harness.h"
+
+static struct hnode N;
+
+static int setup(void **st)
+{
+	(void)st;
+	h_node_init(&N, "10.0.0.1", 1500, 42);
+	h_params_plain(&N);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	h_node_free(&N);
+	return 0;
+}
+
+#define PISS 1000u
+
+/* pattern: n bytes to send. */
+static const uint8_t *pattern(size_t n)
+{
+	static uint8_t buf[4096];
+	for (size_t i = 0; i < n && i < sizeof(buf); i++)
+		buf[i] = (uint8_t)i;
+	return buf;
+}
+
+/* Bug 1 (fuzz: "a pcb outlived its socket by three silent hours", input
+ * 06 06 f7 0f 77 77 77 07 00 f1 04: FIN_WAIT_1 orphan with data queued, the
+ * peer's FIN acknowledges everything sent and closes the window).
+ * tcp_output.c output_one() started the persist timer only when it decided
+ * to send nothing; when the same pass owed an ACK (here for the FIN; also
+ * for data with delayed ACK off, out-of-order data, ...) it sent the pure
+ * ACK and returned without arming anything: data waits behind a zero window
+ * with no timer, so a lost window update stalls the connection for ever
+ * and an orphan is never freed.
+ *
+ * Here: 500 bytes queued, 100 sent into a 100-byte window; the peer's
+ * FIN-ACK acknowledges the 100 and offers window 0. The persist timer must
+ * run and probe. */
+static void test_zero_window_ack_owed_starts_persist(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = h_established(&N, PISS, 100, 1460);
+	assert_int_equal(tcp_send(pcb, pattern(500), 500, true), 500);
+	assert_int_equal(pcb->snd_max - pcb->snd_una, 100);
+	h_q_clear(&N);
+	h_data(&N, PISS + 1, pcb->snd_max, 0, NULL, 0, TCP_FIN);
+	assert_int_equal(pcb->state, TCP_CLOSE_WAIT);
+	struct hseg *a = h_pop(&N);
+	assert_non_null(a);                               /* the ACK of the FIN */
+	assert_int_equal(a->ack, PISS + 2);
+	assert_true(pcb->persist);
+	assert_true(timer_armed(&pcb->t_rexmt));
+	h_q_clear(&N);
+	h_advance(&N, NB_SEC(2));
+	struct hseg *p = h_pop(&N);
+	assert_non_null(p);                               /* a zero-window probe */
+	assert_int_equal(p->seq, pcb->snd_una);
+	assert_int_equal(p->len, 1);
+}
+
+/* Bug 1, as the fuzzer saw it: the orphan (closed in FIN_WAIT_1 with data
+ * queued) goes to CLOSING on that FIN-ACK and must still go away once the
+ * silent peer has ignored every probe. */
+static void test_zero_window_orphan_closing_dies(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = h_established(&N, PISS, 100, 1460);
+	assert_int_equal(tcp_send(pcb, pattern(500), 500, true), 500);
+	tcp_close(pcb);
+	assert_int_equal(pcb->state, TCP_FIN_WAIT_1);
+	h_data(&N, PISS + 1, pcb->snd_max, 0, NULL, 0, TCP_FIN);
+	assert_int_equal(pcb->state, TCP_CLOSING);
+	assert_true(timer_armed(&pcb->t_rexmt));
+	h_advance(&N, NB_SEC(3 * 3600));
+	assert_null(N.s.tcp->pcbs);                       /* pcb freed: do not touch it */
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_zero_window_ack_owed_starts_persist, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_window_orphan_closing_dies, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
