@@ -47,7 +47,9 @@ fuz  = $(patsubst %.c,build/fuzz/obj/%.o,$(1))
 UNIT_BINS := $(patsubst tests/unit/%.c,build/asan/%,$(UNIT_NODE) $(UNIT_FABRIC))
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_NODE) $(FUZZ_FABRIC))
 
-.PHONY: all deps run test unit integration fuzz bench clean asan topo-check
+.PHONY: all deps run test unit integration fuzz bench clean asan
+# Objects made through pattern rules are kept, not deleted as intermediates.
+.SECONDARY:
 all: build/nestbed build/nestbed-node
 
 build/obj/%.o: %.c

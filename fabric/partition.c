@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #define PART_RUNNING_MS 3000 /* a cable put back carries frames within this */
@@ -177,11 +176,22 @@ static int end_wait_running(struct lab *lab, int link, int e, char *err, size_t 
 	close(fd);
 	if (rc < 0)
 		return rc;
-	struct timespec t0, t1; clock_gettime(CLOCK_MONOTONIC, &t0);
 	rc = link_wait_running(nl, dev, PART_RUNNING_MS, err, errlen);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	fprintf(stderr, "DEBUG wait %s %s: %ld us\n", lh->name, dev, (t1.tv_sec - t0.tv_sec) * 1000000 + (t1.tv_nsec - t0.tv_nsec) / 1000);
 	nbnl_close(nl);
+	return rc;
+}
+
+/* lab_link_settle: see partition.h. */
+int lab_link_settle(struct lab *lab, int link, char *err, size_t errlen)
+{
+	int rc = 0;
+	for (int e = 0; e < 2 && rc == 0; e++)
+		rc = end_wait_running(lab, link, e, err, errlen);
+	for (int e = 0; e < 2 && rc == 0; e++) {
+		const struct topo_end *end = &lab->topo->links[link].end[e];
+		if (end->kind == TOPO_END_IFACE)
+			rc = lab_host_routes_restore(lab, end->host, err, errlen);
+	}
 	return rc;
 }
 
@@ -194,14 +204,7 @@ static int cable_set(struct lab *lab, int link, bool up, char *err, size_t errle
 	lab->link_down[link] = user_down;
 	if (rc < 0 || !up)
 		return rc;
-	for (int e = 0; e < 2 && rc == 0; e++)
-		rc = end_wait_running(lab, link, e, err, errlen);
-	for (int e = 0; e < 2 && rc == 0; e++) {
-		const struct topo_end *end = &lab->topo->links[link].end[e];
-		if (end->kind == TOPO_END_IFACE)
-			rc = lab_host_routes_restore(lab, end->host, err, errlen);
-	}
-	return rc;
+	return lab_link_settle(lab, link, err, errlen);
 }
 
 /* switch_apply: puts switch sw in the state the plan wants. */

@@ -352,7 +352,8 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 	}
 	if (k == 2 || k == 7)
 		return st_digest(cx, l, s);
-	unsigned need = k <= 1 ? OBJ(TOPO_OBJ_CONN) : k == 6 ? OBJ(TOPO_OBJ_JOB) : DATA_OBJS;
+	unsigned need = k == 0 ? OBJ(TOPO_OBJ_CONN) : k == 1 ? OBJ(TOPO_OBJ_CONN) | OBJ(TOPO_OBJ_UDP) :
+			k == 6 ? OBJ(TOPO_OBJ_JOB) : DATA_OBJS;
 	if (!(need & OBJ(ob->kind))) {
 		topo_err_at(cx, l, 2, "'%s' does not apply to '%s', a %s", whats[k], ob->name, topo_obj_kind_name(ob->kind));
 		return -1;

@@ -350,9 +350,15 @@ static int st_udp(struct topo_ctx *cx, const struct topo_line *l, int h, struct 
 	}
 	if (o.at[0] && topo_word_port(cx, l, o.at[0] + 1, "from", &s->u.udp_send.from_port))
 		return -1;
-	if (o.at[1] && (s->u.udp_send.obj = topo_def_obj(cx, l, o.at[1] + 1, TOPO_OBJ_UDP, TOPO_APP_NONE, h)) < 0)
-		return -1;
-	return 0;
+	if (!o.at[1])
+		return 0;
+	/* `as NAME` of a UDP socket this host already has sends from it */
+	int u = topo_obj_find(cx->t, l->tok[o.at[1] + 1].s);
+	if (u >= 0 && cx->t->objs[u].kind == TOPO_OBJ_UDP && cx->t->objs[u].host == h) {
+		s->u.udp_send.obj = u;
+		return 0;
+	}
+	return (s->u.udp_send.obj = topo_def_obj(cx, l, o.at[1] + 1, TOPO_OBJ_UDP, TOPO_APP_NONE, h)) < 0 ? -1 : 0;
 }
 
 /* st_exec: the words after `exec` are the command, except trailing unquoted

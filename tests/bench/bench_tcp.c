@@ -4,8 +4,10 @@
  *   bench_tcp server PORT               accept one connection, read it to EOF,
  *                                       checking every byte against the pattern;
  *                                       answer "BYTES OK|BAD" and exit
- *   bench_tcp client ADDR PORT BYTES    send BYTES of the pattern, half-close,
- *                                       read the server's answer; prints
+ *   bench_tcp client ADDR PORT BYTES    send BYTES of the pattern (or, with
+ *                                       BYTES written "Ns", for N seconds),
+ *                                       half-close, read the server's answer;
+ *                                       prints
  *                                       "bytes=N seconds=S gbit=G check=ok|bad"
  *   bench_tcp connsrv PORT              accept forever: read each connection to
  *                                       EOF, then close it
@@ -98,20 +100,25 @@ static int listen_on(int port)
 	return fd;
 }
 
-/* connect_to: a connected socket to addr:port, or -1. */
-static int connect_to(const char *addr, int port)
+/* connect_to: a connected socket to addr:port, or -1. With `patient`, a
+ * refused connection is retried for up to 3 s (the server may be starting). */
+static int connect_to(const char *addr, int port, bool patient)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -1;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+	for (int tries = 0;; tries++) {
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -1;
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0)
+			return fd;
+		int e = errno;
 		close(fd);
-		return -1;
+		if (!patient || e != ECONNREFUSED || tries >= 300)
+			return -1;
+		usleep(10000);
 	}
-	return fd;
 }
 
 /* write_all: 0 once all of buf is written, -1 on error. */
@@ -165,19 +172,26 @@ static int server(int port)
 	return ok ? 0 : 1;
 }
 
-/* client: sends `bytes` of the pattern and reports the goodput. */
-static int client(const char *addr, int port, uint64_t bytes)
+/* client: sends `bytes` of the pattern (for `secs` seconds instead when
+ * secs > 0) and reports the goodput. */
+static int client(const char *addr, int port, uint64_t bytes, double secs)
 {
 	uint8_t *buf = malloc(CHUNK);
 	if (!buf)
 		return 1;
-	double t0 = now_s();
-	int fd = connect_to(addr, port);
+	int fd = connect_to(addr, port, true);
 	if (fd < 0) {
 		perror("bench_tcp client: connect");
 		return 1;
 	}
+	double t0 = now_s();
+	if (secs > 0)
+		bytes = UINT64_MAX;
 	for (uint64_t off = 0; off < bytes;) {
+		if (secs > 0 && (off & (64 * CHUNK - 1)) == 0 && now_s() - t0 >= secs) {
+			bytes = off;
+			break;
+		}
 		size_t n = bytes - off < CHUNK ? (size_t)(bytes - off) : CHUNK;
 		pat_fill(buf, n, off);
 		if (write_all(fd, buf, n) < 0) {
@@ -235,9 +249,11 @@ static int connsrv(int port)
 static int conncli(const char *addr, int port, long n)
 {
 	char buf[256];
-	double t0 = now_s();
-	for (long i = 0; i < n; i++) {
-		int fd = connect_to(addr, port);
+	double t0 = 0;
+	for (long i = -1; i < n; i++) { /* i = -1: waits for the server, not timed */
+		if (i == 0)
+			t0 = now_s();
+		int fd = connect_to(addr, port, i < 0);
 		if (fd < 0 || write_all(fd, "x", 1) < 0) {
 			fprintf(stderr, "bench_tcp conncli: connection %ld: %s\n", i, strerror(errno));
 			return 1;
@@ -256,8 +272,13 @@ int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "server"))
 		return server(atoi(argv[2]));
-	if (argc == 5 && !strcmp(argv[1], "client"))
-		return client(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
+	if (argc == 5 && !strcmp(argv[1], "client")) {
+		char *end;
+		double v = strtod(argv[4], &end);
+		if (*end == 's')
+			return client(argv[2], atoi(argv[3]), 0, v);
+		return client(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10), 0);
+	}
 	if (argc == 3 && !strcmp(argv[1], "connsrv"))
 		return connsrv(atoi(argv[2]));
 	if (argc == 5 && !strcmp(argv[1], "conncli"))
