@@ -83,7 +83,7 @@ build/fuzz/fuzz_fabric_%: tests/fuzz/fuzz_fabric_%.c $(call fuz,$(FABRIC_LIB))
 
 # Debian packages the build, the tests and the integration topologies need.
 DEB_PKGS := make gcc clang libclang-rt-14-dev pkg-config libnl-3-dev libnl-route-3-dev \
-            libmnl-dev libcmocka-dev iproute2 iputils-ping netcat-openbsd curl tcpdump python3
+            libmnl-dev libcmocka-dev iproute2 iputils-ping netcat-openbsd curl tcpdump python3 python3-matplotlib ethtool
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \

@@ -306,10 +306,28 @@ static const char *ack_text(const struct nlmsghdr *nlh)
 	return "";
 }
 
+/* describe: what message idx of a build() batch for ports[0..n) is. */
+static void describe(const struct brfilter_port *ports, int n, unsigned idx, char *buf, size_t len)
+{
+	if (idx == 0)
+		snprintf(buf, len, "batch");
+	else if (idx <= 3)
+		snprintf(buf, len, "table");
+	else if (idx == 4)
+		snprintf(buf, len, "chain " BRFILTER_CHAIN);
+	else if (n > 0 && idx - 5 < (unsigned)n)
+		snprintf(buf, len, "rule tagging port %s", ports[idx - 5].name);
+	else if (n > 0 && idx - 5 < 2 * (unsigned)n)
+		snprintf(buf, len, "rule guarding port %s", ports[idx - 5 - (unsigned)n].name);
+	else
+		snprintf(buf, len, "message %u", idx);
+}
+
 /* exchange: sends len bytes of requests and reads answers until the one to
- * last_seq.  Returns 0 or the first failure, "what: reason (kernel: ...)". */
+ * last_seq.  Returns 0 or the first failure, "what (part): reason (kernel:
+ * ...)", the part named by describe() for ports (n < 0: no ports). */
 static int exchange(struct mnl_socket *s, const void *req, size_t len, unsigned first_seq, unsigned last_seq,
-		    const char *what, char *err, size_t errlen)
+		    const char *what, const struct brfilter_port *ports, int n, char *err, size_t errlen)
 {
 	if (mnl_socket_sendto(s, req, len) < 0)
 		return nbnl_errf(err, errlen, -errno, NULL, "%s: send", what);
@@ -337,10 +355,12 @@ static int exchange(struct mnl_socket *s, const void *req, size_t len, unsigned 
 				if (nlh->nlmsg_len < MNL_NLMSG_HDRLEN + sizeof(struct nlmsgerr))
 					return nbnl_errf(err, errlen, -EBADMSG, NULL, "%s: short answer", what);
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-				if (e->error && !first)
+				if (e->error && !first) {
+					char part[64];
+					describe(ports, n, nlh->nlmsg_seq - first_seq, part, sizeof(part));
 					first = nbnl_errf(err, errlen, e->error < 0 ? e->error : -e->error,
-							  ack_text(nlh), "%s (message %u of the batch)", what,
-							  nlh->nlmsg_seq - first_seq);
+							  ack_text(nlh), "%s (%s)", what, part);
+				}
 				/* The batch header itself refused: nothing more comes. */
 				if (nlh->nlmsg_seq == last_seq || (e->error && nlh->nlmsg_seq == first_seq))
 					return first;
@@ -365,7 +385,7 @@ static int run(int netns_fd, const struct brfilter_port *ports, int n, const cha
 		return nbnl_errf(err, errlen, (int)len, NULL, "%s: building the batch", what);
 	}
 	struct mnl_socket *s = open_in(netns_fd, (size_t)len, err, errlen);
-	int rc = s ? exchange(s, buf, (size_t)len, seq, last, what, err, errlen) : -EIO;
+	int rc = s ? exchange(s, buf, (size_t)len, seq, last, what, ports, n, err, errlen) : -EIO;
 	if (s)
 		mnl_socket_close(s);
 	free(buf);
@@ -397,7 +417,7 @@ int brfilter_present(int netns_fd, char *err, size_t errlen)
 	struct mnl_socket *s = open_in(netns_fd, w.len, err, errlen);
 	if (!s)
 		return -EIO;
-	int rc = exchange(s, buf, w.len, 1, 1, "looking up nftables table " BRFILTER_TABLE, err, errlen);
+	int rc = exchange(s, buf, w.len, 1, 1, "looking up nftables table " BRFILTER_TABLE, NULL, -1, err, errlen);
 	mnl_socket_close(s);
 	if (rc == -ENOENT)
 		return 0;

@@ -1,11 +1,11 @@
 /* partition.c: partitions and heal.  See partition.h for the semantics;
  * part_plan_* is the pure part (unit-tested), the rest applies a plan to a
- * running lab. */
+ * running lab (cables through lab_link_set_state and lab_link.h, switches
+ * through brfilter.h). */
 #include "partition.h"
 
-#include "addr.h"
 #include "lab.h"
-#include "link.h"
+#include "lab_link.h"
 #include "netns.h"
 #include "nl.h"
 
@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define PART_RUNNING_MS 3000 /* a cable put back carries frames within this */
 
 /* Bits in lab->part_cut / lab->part_sw. */
 static bool bit_get(const uint64_t *b, int i) { return b[i / 64] >> (i % 64) & 1; }
@@ -114,36 +112,6 @@ int part_switch_ports(const struct topo *t, const struct part_plan *p, int sw,
 	return n;
 }
 
-/* lab_host_routes_restore: see partition.h. */
-int lab_host_routes_restore(struct lab *lab, int topo_host, char *err, size_t errlen)
-{
-	const struct topo_host *th = lab->hosts[topo_host].t;
-	if (!th || th->kind != TOPO_HOST_KERNEL || th->n_routes == 0)
-		return 0;
-	int fd = netns_open(lab->hosts[topo_host].netns, err, errlen);
-	if (fd < 0)
-		return fd;
-	struct nbnl *nl;
-	int rc = nbnl_open(&nl, fd, err, errlen);
-	close(fd);
-	if (rc < 0)
-		return rc;
-	char e[NBNL_ERRLEN];
-	for (int k = 0; k < th->n_routes && rc == 0; k++) {
-		const struct topo_route *r = &th->routes[k];
-		const char *dev = r->dev >= 0 ? th->ifaces[r->dev].name : NULL;
-		int r2 = route_add4(nl, r->dst, (unsigned)r->prefix, r->via, dev, e, sizeof(e));
-		/* EEXIST: still there.  ENETUNREACH / ENETDOWN: its cable is
-		 * (still) down; it comes back when that one does. */
-		if (r2 < 0 && r2 != -EEXIST && r2 != -ENETUNREACH && r2 != -ENETDOWN) {
-			snprintf(err, errlen, "host %s: restoring route: %s", th->name, e);
-			rc = r2;
-		}
-	}
-	nbnl_close(nl);
-	return rc;
-}
-
 /* keep_first: remembers the first failure of a sequence of steps. */
 static void keep_first(int *rc, char *err, size_t errlen, int r, const char *e)
 {
@@ -151,48 +119,6 @@ static void keep_first(int *rc, char *err, size_t errlen, int r, const char *e)
 		*rc = r;
 		snprintf(err, errlen, "%s", e);
 	}
-}
-
-/* end_wait_running: waits until end e of a cable that was just brought up
- * really carries frames (link_wait_running). */
-static int end_wait_running(struct lab *lab, int link, int e, char *err, size_t errlen)
-{
-	const struct topo *t = lab->topo;
-	const struct topo_end *end = &t->links[link].end[e];
-	const struct lab_host *lh;
-	char dev[IFNAMSIZ];
-	if (end->kind == TOPO_END_IFACE) {
-		lh = &lab->hosts[end->host];
-		snprintf(dev, sizeof(dev), "%s", t->hosts[end->host].ifaces[end->iface].name);
-	} else {
-		lh = &lab->hosts[t->n_hosts + end->sw];
-		snprintf(dev, sizeof(dev), "p%d", link);
-	}
-	int fd = netns_open(lh->netns, err, errlen);
-	if (fd < 0)
-		return fd;
-	struct nbnl *nl;
-	int rc = nbnl_open(&nl, fd, err, errlen);
-	close(fd);
-	if (rc < 0)
-		return rc;
-	rc = link_wait_running(nl, dev, PART_RUNNING_MS, err, errlen);
-	nbnl_close(nl);
-	return rc;
-}
-
-/* lab_link_settle: see partition.h. */
-int lab_link_settle(struct lab *lab, int link, char *err, size_t errlen)
-{
-	int rc = 0;
-	for (int e = 0; e < 2 && rc == 0; e++)
-		rc = end_wait_running(lab, link, e, err, errlen);
-	for (int e = 0; e < 2 && rc == 0; e++) {
-		const struct topo_end *end = &lab->topo->links[link].end[e];
-		if (end->kind == TOPO_END_IFACE)
-			rc = lab_host_routes_restore(lab, end->host, err, errlen);
-	}
-	return rc;
 }
 
 /* cable_set: one cable admin up or down, as `link ... up|down` does it
@@ -285,6 +211,12 @@ static int apply(struct lab *lab, const int *group, char *err, size_t errlen)
 	}
 	part_plan_free(&p);
 	return rc;
+}
+
+/* lab_link_partitioned: see partition.h. */
+bool lab_link_partitioned(const struct lab *lab, int link)
+{
+	return link >= 0 && link < lab->topo->n_links && bit_get(lab->part_cut, link);
 }
 
 /* lab_partition: see lab.h and partition.h. */

@@ -13,10 +13,9 @@
  *       bridge's forward path (brfilter.h); remembered in lab->part_sw
  *   anything else                                    untouched
  *
- * A kernel host whose interface goes admin-down loses its static routes
- * through it (Linux flushes them; only the connected routes come back with
- * the address), so when a cut cable comes back, lab_host_routes_restore
- * puts that host's routes from the topology back.
+ * A cable brought back is settled (lab_link.h): heal returns only when
+ * both its ends carry frames again and kernel hosts have their static
+ * routes back.
  *
  * A new partition replaces the current one: cables and switches are moved
  * from the old state to the new one directly, switch tables atomically,
@@ -53,19 +52,10 @@ void part_plan_free(struct part_plan *p);
 int part_switch_ports(const struct topo *t, const struct part_plan *p, int sw,
 		      struct brfilter_port *ports, int max);
 
-/* lab_link_settle: to call after a cable was brought up (lab_link_set_state
- * with up): returns once both ends really carry frames (link_wait_running:
- * right after an admin-up a veth drops what is sent on it for a moment;
- * measured: the first frame was lost in 26 of 60 tries without the wait,
- * 0 of 60 with it) and after the static routes of kernel hosts at either
- * end are back (lab_host_routes_restore).  heal does this for every cable
- * it brings back; `link ... up` should do the same. */
-int lab_link_settle(struct lab *lab, int link, char *err, size_t errlen);
-
-/* lab_host_routes_restore: re-adds a kernel host's static routes from the
- * topology (those already there, and those whose gateway is still
- * unreachable because another cable is down, are skipped).  A no-op for
- * custom hosts.  Meant for after any admin-up of a kernel host's cable. */
-int lab_host_routes_restore(struct lab *lab, int topo_host, char *err, size_t errlen);
+/* lab_link_partitioned: true while the current partition holds link down
+ * (so `link ... up` should only record the user's wish, and a restarted
+ * node should hear `link IF down` for it, as for a link the user took
+ * down). */
+bool lab_link_partitioned(const struct lab *lab, int link);
 
 #endif

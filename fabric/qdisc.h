@@ -48,6 +48,11 @@ int qdisc_tbf_from_spec(const struct impair_spec *spec, unsigned mtu, struct qdi
  * ifindex is looked up first. */
 int qdisc_tbf_set(struct nbnl *nl, const char *dev, const struct qdisc_tbf *p, char *err, size_t errlen);
 
+/* qdisc_tbf_get: reads the tbf that is dev's root qdisc into *p (rate and
+ * limit; burst as qdisc_tbf_from_spec would choose it for mtu).  -ENOENT
+ * when dev's root qdisc is not a tbf. */
+int qdisc_tbf_get(struct nbnl *nl, const char *dev, unsigned mtu, struct qdisc_tbf *p, char *err, size_t errlen);
+
 /* qdisc_root_delete: removes dev's root qdisc (back to the default);
  * none there is not an error. */
 int qdisc_root_delete(struct nbnl *nl, const char *dev, char *err, size_t errlen);

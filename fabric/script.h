@@ -25,15 +25,17 @@
  *
  * Objects a step creates without `as NAME` get a runner-made name,
  * "_step<N>" (N = the step's 1-based index; user names start with a
- * letter). Output of programs run on kernel hosts goes to
- * <out>/<host>/exec-line<L>.log (ping-line<L>.log for ping); `dump sockets`
- * writes <out>/<host>/dump-line<L>.* and prints each host's socket table
- * under the step's progress line. A foreground exec killed at its timeout
- * is no failure unless it has `expect exit`. Background jobs (`exec ... as
- * NAME`) are children of this process: they are reaped as they end, and
- * any still running when the script ends is sent SIGTERM, then SIGKILL a
- * second later. Nothing else is ever waited for or signalled (the nodes are also
- * our children).
+ * letter). Programs run on kernel hosts in <out>/<host>/, their standard
+ * output going to <out>/<host>/exec-line<L>.out and their standard error
+ * to exec-line<L>.err (ping-line<L>.log for ping, both in one); `expect`
+ * hashes a job's .out or a file (script_digest.c). `dump sockets` writes
+ * <out>/<host>/dump-line<L>.* and prints each host's socket table (with
+ * `detail`, the control blocks too) under the step's progress line. A
+ * foreground exec killed at its timeout is no failure unless it has
+ * `expect exit`. Background jobs (`exec ... as NAME`) are children of this
+ * process: they are reaped as they end, and any still running when the
+ * script ends is sent SIGTERM, then SIGKILL a second later. Nothing else is
+ * ever waited for or signalled (the nodes are also our children).
  */
 #ifndef NB_SCRIPT_H
 #define NB_SCRIPT_H

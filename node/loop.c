@@ -72,11 +72,15 @@ static void sync_conn_interest(struct node *n)
 	}
 }
 
-/* arm_timer: points the timerfd at the next deadline, if it moved. */
+/* arm_timer: points the timerfd at the next deadline if that is earlier
+ * than what it holds. A deadline that moved later (a restarted
+ * retransmission timer, every ACK) keeps the earlier one: it fires, nothing
+ * is due, and the timer is armed again then; one spurious wakeup instead of
+ * a timerfd_settime per iteration. */
 static void arm_timer(struct node *n)
 {
 	nb_time_t when = node_next_deadline(n);
-	if (when == n->armed)
+	if (when >= n->armed)
 		return;
 	struct itimerspec its = {0};
 	if (when != NB_TIME_NEVER) {
@@ -176,6 +180,7 @@ void node_loop_run(struct node *n, volatile sig_atomic_t *stop)
 			handle_event(n, &evs[i]);
 		node_run_timers(n, node_now());
 		cmd_after_io(n);
+		node_flush_devices(n);
 	}
 }
 

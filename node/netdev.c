@@ -1,4 +1,5 @@
-/* netdev.c: AF_PACKET raw device (the node's only contact with the wire). */
+/* netdev.c: AF_PACKET raw device (the node's only contact with the wire),
+ * with batched receive (recvmmsg) and transmit (a queue, sendmmsg). */
 #include "netdev.h"
 #include "stack.h"
 
@@ -8,19 +9,83 @@
 #include <net/ethernet.h>
 #include <net/if.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #define NETDEV_RCVBUF (32 << 20)
 #define NETDEV_SNDBUF (8 << 20)
 
+union auxbuf {
+	struct cmsghdr align;
+	char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
+};
+
+/* One direction's batch: d->batch slots of d->slot bytes and the message
+ * headers that point at them. */
+struct netdev_queue {
+	uint8_t *slots;                  /* mmap'd: pages appear as frames use them */
+	size_t slots_len;
+	int n;                           /* transmit: frames queued */
+	struct mmsghdr msg[NETDEV_BATCH];
+	struct iovec iov[NETDEV_BATCH];
+	struct sockaddr_ll from[NETDEV_BATCH];  /* receive only */
+	union auxbuf aux[NETDEV_BATCH];         /* receive only */
+};
+
 static int fail(char *err, size_t errlen, const char *what, const char *name)
 {
 	int e = errno;
 	snprintf(err, errlen, "%s on %s: %s", what, name, strerror(e));
 	return -e;
+}
+
+/* size_slots: a slot holds one frame of the MTU plus a VLAN tag; a batch
+ * stays within NETDEV_BATCH_BYTES. */
+static void size_slots(struct netdev *d)
+{
+	size_t s = (size_t)d->mtu + NB_ETH_HLEN + 4;
+	if (s < 2048)
+		s = 2048;
+	d->slot = (s + 63) & ~(size_t)63;
+	size_t b = NETDEV_BATCH_BYTES / d->slot;
+	d->batch = b < 1 ? 1 : b > NETDEV_BATCH ? NETDEV_BATCH : (int)b;
+}
+
+/* queue_new: a direction's batch, or NULL without memory. */
+static struct netdev_queue *queue_new(const struct netdev *d, bool rx)
+{
+	struct netdev_queue *q = calloc(1, sizeof(*q));
+	if (!q)
+		return NULL;
+	q->slots_len = d->slot * (size_t)d->batch;
+	q->slots = mmap(NULL, q->slots_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (q->slots == MAP_FAILED) {
+		free(q);
+		return NULL;
+	}
+	for (int i = 0; i < d->batch; i++) {
+		q->iov[i].iov_base = q->slots + (size_t)i * d->slot;
+		q->iov[i].iov_len = d->slot;
+		q->msg[i].msg_hdr.msg_iov = &q->iov[i];
+		q->msg[i].msg_hdr.msg_iovlen = 1;
+		if (rx) {
+			q->msg[i].msg_hdr.msg_name = &q->from[i];
+			q->msg[i].msg_hdr.msg_control = q->aux[i].buf;
+		}
+	}
+	return q;
+}
+
+static void queue_free(struct netdev_queue *q)
+{
+	if (!q)
+		return;
+	munmap(q->slots, q->slots_len);
+	free(q);
 }
 
 int netdev_open(struct netdev *d, const char *name, char *err, size_t errlen)
@@ -49,6 +114,7 @@ int netdev_open(struct netdev *d, const char *name, char *err, size_t errlen)
 	if (ioctl(d->fd, SIOCGIFMTU, &ifr) < 0)
 		goto fail_close_ifindex;
 	d->mtu = (uint32_t)ifr.ifr_mtu;
+	size_slots(d);
 
 	/* Options before bind, so nothing arrives unconfigured. */
 	if (setsockopt(d->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof(one)) < 0 ||
@@ -83,62 +149,90 @@ fail_close_ifindex:;
 
 void netdev_close(struct netdev *d)
 {
-	if (d->fd >= 0)
+	if (d->fd >= 0) {
+		netdev_flush(d);
 		close(d->fd);
+	}
 	d->fd = -1;
+	queue_free(d->rx);
+	queue_free(d->tx);
+	d->rx = d->tx = NULL;
 }
 
-ssize_t netdev_recv(struct netdev *d, uint8_t *buf, size_t cap, unsigned *flags)
+/* rx_flags: NB_RX_* from a received message's PACKET_AUXDATA. */
+static unsigned rx_flags(struct netdev *d, struct msghdr *m)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct tpacket_auxdata))];
-	} ctl;
-	struct sockaddr_ll from;
-	struct iovec iov = {.iov_base = buf, .iov_len = cap};
-	struct msghdr msg = {
-		.msg_name = &from, .msg_namelen = sizeof(from),
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf),
-	};
-	*flags = 0;
+	unsigned flags = 0;
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(m); c; c = CMSG_NXTHDR(m, c)) {
+		if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
+		    c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+			continue;
+		struct tpacket_auxdata aux;
+		memcpy(&aux, CMSG_DATA(c), sizeof(aux));
+		if (aux.tp_status & TP_STATUS_CSUMNOTREADY) {
+			flags |= NB_RX_CSUM_PARTIAL;
+			d->st.rx_csum_partial++;
+		}
+	}
+	return flags;
+}
+
+int netdev_recv_batch(struct netdev *d, struct netdev_frame *out, int max)
+{
+	if (!d->rx && !(d->rx = queue_new(d, true)))
+		return -ENOMEM;
+	struct netdev_queue *q = d->rx;
+	if (max > d->batch)
+		max = d->batch;
 	for (;;) {
-		ssize_t n = recvmsg(d->fd, &msg, MSG_TRUNC);
+		for (int i = 0; i < max; i++) {
+			q->msg[i].msg_hdr.msg_namelen = sizeof(q->from[i]);
+			q->msg[i].msg_hdr.msg_controllen = sizeof(q->aux[i].buf);
+			q->msg[i].msg_hdr.msg_flags = 0;
+		}
+		int n = recvmmsg(d->fd, q->msg, (unsigned)max, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			return errno == EAGAIN ? 0 : -errno;
+			return errno == EAGAIN || errno == EWOULDBLOCK ? 0 : -errno;
 		}
-		/* PACKET_IGNORE_OUTGOING makes this rare; be sure anyway. */
-		if (from.sll_pkttype == PACKET_OUTGOING) {
-			msg.msg_controllen = sizeof(ctl.buf);
-			msg.msg_namelen = sizeof(from);
-			continue;
-		}
-		if ((size_t)n > cap || (msg.msg_flags & MSG_TRUNC)) {
-			d->st.rx_truncated++;
-			msg.msg_controllen = sizeof(ctl.buf);
-			msg.msg_namelen = sizeof(from);
-			continue;
-		}
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c)) {
-			if (c->cmsg_level != SOL_PACKET || c->cmsg_type != PACKET_AUXDATA ||
-			    c->cmsg_len < CMSG_LEN(sizeof(struct tpacket_auxdata)))
+		d->st.rx_calls++;
+		int got = 0;
+		for (int i = 0; i < n; i++) {
+			struct msghdr *m = &q->msg[i].msg_hdr;
+			size_t len = q->msg[i].msg_len;
+			/* PACKET_IGNORE_OUTGOING makes this rare; be sure anyway. */
+			if (q->from[i].sll_pkttype == PACKET_OUTGOING)
 				continue;
-			struct tpacket_auxdata aux;
-			memcpy(&aux, CMSG_DATA(c), sizeof(aux));
-			if (aux.tp_status & TP_STATUS_CSUMNOTREADY) {
-				*flags |= NB_RX_CSUM_PARTIAL;
-				d->st.rx_csum_partial++;
+			if (len > d->slot || (m->msg_flags & MSG_TRUNC)) {
+				d->st.rx_truncated++;
+				continue;
 			}
+			out[got].data = q->iov[i].iov_base;
+			out[got].len = len;
+			out[got].flags = rx_flags(d, m);
+			d->st.rx_frames++;
+			d->st.rx_bytes += len;
+			got++;
 		}
-		d->st.rx_frames++;
-		d->st.rx_bytes += (uint64_t)n;
-		return n;
+		if (got || n < max)
+			return got;
 	}
 }
 
-int netdev_send(struct netdev *d, const uint8_t *frame, size_t len)
+/* count_tx_error: one frame the kernel refused, by errno. */
+static void count_tx_error(struct netdev *d, int e)
+{
+	if (e == ENOBUFS || e == EAGAIN)
+		d->st.tx_dropped_nobufs++;
+	else if (e == EMSGSIZE)
+		d->st.tx_too_big++;
+	else
+		d->st.tx_errors++;
+}
+
+/* send_now: one frame, one system call, bypassing the queue. */
+static int send_now(struct netdev *d, const uint8_t *frame, size_t len)
 {
 	for (;;) {
 		ssize_t n = send(d->fd, frame, len, MSG_DONTWAIT);
@@ -149,15 +243,52 @@ int netdev_send(struct netdev *d, const uint8_t *frame, size_t len)
 		}
 		if (errno == EINTR)
 			continue;
-		if (errno == ENOBUFS || errno == EAGAIN)
-			d->st.tx_dropped_nobufs++;
-		else if (errno == EMSGSIZE)
-			d->st.tx_too_big++;
-		else
-			d->st.tx_errors++;
+		count_tx_error(d, errno);
 		return -errno;
 	}
 }
+
+int netdev_send(struct netdev *d, const uint8_t *frame, size_t len)
+{
+	if (d->fd < 0)
+		return -EBADF;
+	if (len > d->slot || (!d->tx && !(d->tx = queue_new(d, false)))) {
+		netdev_flush(d);
+		return send_now(d, frame, len);
+	}
+	struct netdev_queue *q = d->tx;
+	if (q->n == d->batch)
+		netdev_flush(d);
+	memcpy(q->iov[q->n].iov_base, frame, len);
+	q->iov[q->n].iov_len = len;
+	q->n++;
+	return 0;
+}
+
+void netdev_flush(struct netdev *d)
+{
+	struct netdev_queue *q = d->tx;
+	if (!q || !q->n)
+		return;
+	for (int i = 0; i < q->n;) {
+		int r = sendmmsg(d->fd, &q->msg[i], (unsigned)(q->n - i), MSG_DONTWAIT);
+		if (r > 0) {
+			d->st.tx_calls++;
+			for (int k = i; k < i + r; k++)
+				d->st.tx_bytes += q->iov[k].iov_len;
+			d->st.tx_frames += (uint64_t)r;
+			i += r;
+			continue;
+		}
+		if (r < 0 && errno == EINTR)
+			continue;
+		count_tx_error(d, r < 0 ? errno : EIO); /* frame i was refused: a drop */
+		i++;
+	}
+	q->n = 0;
+}
+
+bool netdev_tx_pending(const struct netdev *d) { return d->tx && d->tx->n; }
 
 void netdev_poll_stats(struct netdev *d)
 {

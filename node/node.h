@@ -45,8 +45,12 @@ int node_add_if(struct node *n, const char *name, uint32_t addr, uint8_t prefix_
 		char *err, size_t errlen);
 /* node_if_by_name: the node_if for an interface name, or NULL. */
 struct node_if *node_if_by_name(struct node *n, const char *name);
-/* node_poll_device: drains received frames of one device into the stack. */
+/* node_poll_device: drains received frames of one device into the stack
+ * (a bounded number of batches). */
 void node_poll_device(struct node *n, struct node_if *nif);
+/* node_flush_devices: sends what every device has queued (netdev_send
+ * queues; the loop flushes at the end of each iteration). */
+void node_flush_devices(struct node *n);
 /* node_run_timers: runs everything due: stack timers and impairment releases. */
 void node_run_timers(struct node *n, nb_time_t now);
 /* node_next_deadline: the earliest time something is due. */

@@ -2,7 +2,10 @@
  * interface the socket layer (sock.c) uses. The protocol lives in
  * tcp_input.c (segment arrival, RFC 9293 3.10.7), tcp_output.c (what and when
  * to send), tcp_timer.c (retransmission, persist, delayed ACK, TIME_WAIT,
- * keep the RFC 6298 arithmetic), tcp_cc.c (RFC 5681 / 6582 NewReno).
+ * keep the RFC 6298 arithmetic), tcp_cc.c (RFC 5681 / 6582 NewReno, RFC 3042,
+ * RFC 5827, SACK scoreboard), tcp_usrreq.c (the calls below), tcp_subr.c
+ * (pcb lifecycle, demux, ports, RFC 6528 ISNs, events, dumps),
+ * tcp_options.c, tcp_reass.c, tcp_buf.c; internals in tcp_var.h.
  *
  *    0                   1                   2                   3
  *    0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1

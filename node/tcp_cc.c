@@ -5,7 +5,9 @@
  *
  *   cwnd < ssthresh   slow start: cwnd += min(acked, L), L = 2*SMSS (RFC 3465)
  *   cwnd >= ssthresh  congestion avoidance: +SMSS per cwnd bytes acked
- *   3rd dup ACK       (if SND.UNA >= recover) ssthresh = max(FlightSize/2, 2*SMSS), recover = SND.MAX,
+ *   1st, 2nd dup ACK  one new segment each (RFC 3042 Limited Transmit)
+ *   3rd dup ACK       (if SND.UNA >= recover; fewer with RFC 5827 Early
+ *                     Retransmit) ssthresh = max(FlightSize/2, 2*SMSS), recover = SND.MAX,
  *                     resend SND.UNA, cwnd = ssthresh + 3*SMSS
  *   more dup ACKs     cwnd += SMSS (inflate), send new data if allowed
  *   partial ACK       resend the next hole, cwnd -= acked (+SMSS if acked
@@ -78,14 +80,57 @@ static bool next_hole(const struct tcp_pcb *pcb, uint32_t from, uint32_t *seq)
 	return true;
 }
 
-/* With SACK information, a hole is only worth resending if the peer holds
- * data above it (RFC 6675 IsLost in spirit, simplified). */
+/* RFC 6675 4 IsLost(seq): the byte at seq is deemed lost once more than
+ * (DupThresh - 1) * SMSS bytes above it were SACKed (or DupThresh
+ * discontiguous blocks lie above it); less could be mere reordering. */
 static bool hole_below_sacked(const struct tcp_pcb *pcb, uint32_t seq)
 {
-	for (int i = 0; i < pcb->nscore; i++)
-		if (SEQ_GT(pcb->score[i].start, seq))
-			return true;
-	return false;
+	uint32_t above = 0;
+	int blocks = 0;
+	for (int i = 0; i < pcb->nscore; i++) {
+		const struct tcp_sack_blk *b = &pcb->score[i];
+		if (SEQ_LEQ(b->end, seq))
+			continue;
+		above += b->end - (SEQ_GT(b->start, seq) ? b->start : seq);
+		blocks++;
+	}
+	return above > 2 * smss(pcb) || blocks >= 3;
+}
+
+/* Unsent bytes in the send buffer. */
+static uint32_t unsent(const struct tcp_pcb *pcb)
+{
+	uint32_t off = pcb->snd_max - pcb->snd_seq0;
+	return off < pcb->sndbuf.len ? (uint32_t)pcb->sndbuf.len - off : 0;
+}
+
+/* The duplicate ACKs that signal a loss: 3 (RFC 5681), or fewer when less
+ * than four segments are out and nothing new can be sent to draw more
+ * duplicates (RFC 5827 Early Retransmit: outstanding segments - 1). */
+static uint32_t dupthresh(const struct tcp_pcb *pcb)
+{
+	uint32_t m = smss(pcb);
+	uint32_t fl = tcp_flight_size(pcb);
+	uint32_t usable = pcb->snd_wnd > fl ? pcb->snd_wnd - fl : 0;
+	if (fl >= 4 * m || (unsent(pcb) && usable))
+		return 3;
+	uint32_t oseg = (fl + m - 1) / m;
+	return oseg > 1 ? oseg - 1 : 1;
+}
+
+/* RFC 3042 Limited Transmit: on each of the first two duplicate ACKs one
+ * new segment may go (peer window permitting) so that small windows still
+ * produce three duplicates. cwnd itself is not changed. */
+static void limited_transmit(struct tcp_pcb *pcb)
+{
+	if (pcb->dupacks > 2 || pcb->snd_nxt != pcb->snd_max || !unsent(pcb))
+		return;
+	uint32_t saved = pcb->cwnd;
+	uint32_t allow = tcp_flight_size(pcb) + smss(pcb);
+	if (allow > pcb->cwnd)
+		pcb->cwnd = allow;
+	tcp_output(pcb);
+	pcb->cwnd = saved;
 }
 
 /* tcp_cc_dupack: one duplicate ACK (RFC 5681 2 definition, checked by the
@@ -111,11 +156,16 @@ void tcp_cc_dupack(struct tcp_pcb *pcb)
 		tcp_output(pcb);
 		return;
 	}
-	if (pcb->dupacks != 3)
-		return;
 	/* recover holds SND.MAX at the last loss (one past the highest byte
 	 * sent then): duplicates for data older than that are ignored. */
 	if (SEQ_LT(pcb->snd_una, pcb->recover))
+		return;
+	uint32_t thresh = dupthresh(pcb);
+	if (pcb->dupacks < thresh) {
+		limited_transmit(pcb);
+		return;
+	}
+	if (pcb->dupacks != thresh)
 		return;
 	pcb->ssthresh = NB_MAX(tcp_flight_size(pcb) / 2, 2 * m);
 	pcb->recover = pcb->snd_max;

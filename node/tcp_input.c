@@ -396,7 +396,11 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 	    (uint32_t)(s->now / NB_MS(1)) - pcb->ts_recent_age < (uint32_t)(PAWS_IDLE / NB_MS(1)) &&
 	    !disordered_ack(pcb, g)) {
 		NB_COUNT(s, tcp_paws_dropped);
-		tcp_ack_now(pcb);
+		/* ...but a stale pure ACK is not answered (ACKs are not ACKed;
+		 * Linux rate-limits the same): reordered ACK streams would
+		 * otherwise draw one ACK each. */
+		if (tcp_seg_seqlen(g))
+			tcp_ack_now(pcb);
 		return;
 	}
 
@@ -677,6 +681,11 @@ void tcp_ctlinput(struct nb_stack *s, int err, uint32_t src, uint32_t dst, const
 			}
 		}
 	} else if (err == -ECONNREFUSED && pcb->state == TCP_SYN_SENT) {
+		tcp_done(pcb, err);
+	} else if (pcb->state == TCP_SYN_SENT && s->params.tcp_syn_unreach_abort &&
+		   (err == -EHOSTUNREACH || err == -ENETUNREACH)) {
+		/* Not RFC 1122 4.2.3.9 (a soft error MUST NOT abort), but what
+		 * Linux does in SYN-SENT (RFC 5461 4.1): opt-in, for comparing. */
 		tcp_done(pcb, err);
 	} else {
 		pcb->softerror = err;

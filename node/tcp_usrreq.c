@@ -370,7 +370,8 @@ int tcp_setopt(struct tcp_pcb *pcb, enum tcp_opt opt, uint64_t value)
 			return -EINVAL;
 		if (opt == TCP_OPT_SNDBUF)
 			buf_resize(&pcb->sndbuf, &pcb->sndbuf_cap, (size_t)value);
-		else
+		else if (value >= pcb->rcvbuf_cap || pcb->state == TCP_CLOSED ||
+			 pcb->state == TCP_LISTEN)   /* never below a window offered (fuzz-found) */
 			buf_resize(&pcb->rcvbuf, &pcb->rcvbuf_cap, (size_t)value);
 		return 0;
 	case TCP_OPT_REUSEADDR:

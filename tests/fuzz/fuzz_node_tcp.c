@@ -31,15 +31,19 @@
  *          bit 5    TIME_WAIT through CLOSING (else through FIN_WAIT_2)
  *          bits 6-7 the peer's ISN {1000, 2^32 - 256, 2^31 - 64, 0}
  *
- * Operations: one opcode byte (% 20), then its arguments (missing bytes
- * read as 0): a crafted TCP segment (seq/ack absolute or relative to the
- * connection's rcv_nxt, rcv_adv, snd_una, snd_nxt, snd_max, iss; any flags,
- * options structured or raw, payload, checksum good or bad, ports of the
- * connection, a new one, or any), the same as two IP fragments, a raw
- * frame, a UDP datagram, an ICMP error quoting one of our segments, time
- * passing, and the socket calls send, recv, shutdown, close, abort, accept,
- * setsockopt, a watcher that reads / writes / closes on readiness, a new
- * connect (to the peer or to ourselves), a socket dump.
+ * Operations: one opcode byte (% 21), then its arguments (missing bytes
+ * read as 0; see each op_* function): a crafted TCP segment (0-3; see
+ * seg_from_input: seq/ack absolute or relative to the connection's rcv_nxt,
+ * rcv_adv, snd_una, snd_max, iss; any flags; options structured or raw;
+ * payload; checksum good or bad; the connection's ports, a new peer port or
+ * any), the same as two IPv4 fragments (4), a raw frame (5), a UDP datagram
+ * (6), an ICMP error quoting one of our segments or datagrams (7), time
+ * passing (8, 9), and the socket calls send (10), recv (11), shutdown (12),
+ * close (13), abort (14), accept (15), setsockopt (16), a watcher that
+ * reads / writes / closes / accepts on readiness (17), connect (18), a
+ * socket dump (19), bind / listen / getsockname / getpeername / error (20).
+ * Two bytes ff ff where an opcode is due end the scenario abruptly: the
+ * stack is freed with everything live.
  *
  * Invariants (abort() on violation, so libFuzzer reports it):
  *   every frame sent: at most MTU + 14 bytes, our MAC and address, a valid
@@ -87,7 +91,7 @@
 #define MAX_OPS 256
 #define MAX_FDS 16
 #define MAX_FRAMES_PER_OP 50000
-#define MAX_TIMER_RUNS 200000
+#define MAX_TIMER_RUNS 100000
 #define UDP_PORT 53
 #define ACTIVE_LPORT 4000
 #define PASSIVE_LPORT 80
@@ -123,6 +127,7 @@ struct harness {
 	bool tainted;               /* raw frames may have carried foreign payload */
 	bool in_rst;                /* a RST from the peer is being processed */
 	size_t frames_op;           /* frames sent during the current operation */
+	size_t app_budget;          /* bytes the writing watcher may still send */
 };
 
 static struct harness H;
@@ -313,7 +318,10 @@ static void check_listener(const struct tcp_pcb *l)
 	for (const struct tcp_pcb *c = l->accept_q; c; c = c->q_next, n++)
 		CHECK(c->listener == l && c->on_accept_q && !c->dead, "bad accept queue entry");
 	CHECK(n == l->accept_len, "accept_len differs from the accept queue");
-	CHECK(l->syn_len <= l->backlog && l->accept_len <= l->backlog, "listener queue over its backlog");
+	/* listen() again may lower the backlog under what is queued (as on
+	 * Linux); no queue ever grows past the largest backlog allowed. */
+	int max = (int)H.s->params.tcp_backlog_max;
+	CHECK(l->syn_len <= max && l->accept_len <= max, "listener queue over tcp.backlog_max");
 }
 
 /* socket_alive: true if `so` is an open socket of the stack. */
@@ -416,20 +424,22 @@ static void check_stack(void)
 
 /* ---- time ---------------------------------------------------------------- */
 
-/* advance: moves the clock d forward, running every timer at its deadline;
- * a bounded number of timer runs (an endless re-arm at one instant is a
- * bug). */
+/* advance: moves the clock d forward, running every timer at its deadline.
+ * Timers that keep running without the clock moving are a bug (an endless
+ * re-arm at one instant). */
 static void advance(nb_time_t d)
 {
 	struct fake_stack *fs = H.fs;
 	nb_time_t end = fs->now + d;
 	for (int runs = 0;; runs++) {
-		CHECK(runs < MAX_TIMER_RUNS, "timer storm: too many timer runs");
+		CHECK(runs < MAX_TIMER_RUNS, "timer storm: too many timer runs at one instant");
 		nb_time_t next = stack_next_deadline(&fs->s);
 		if (next > end)
 			break;
-		if (next > fs->now)
+		if (next > fs->now) {
 			fs->now = next;
+			runs = 0;
+		}
 		stack_timers_run(&fs->s, fs->now);
 	}
 	fs->now = end;
@@ -784,15 +794,29 @@ static void setup(enum setup which, uint8_t c2, uint8_t c3)
 
 /* ---- operations -------------------------------------------------------- */
 
-/* seg_from_input: a crafted segment: flags, seq/ack modes and deltas, ports,
- * window, options, payload, checksum. *rx_flags gets NB_RX_CSUM_PARTIAL
- * when chosen. */
+/* seg_from_input: a crafted segment, from the input:
+ *
+ *   flags  mode  ext  dseq(16)  dack(16)  [seq(32)] [ack(32)] [ports]
+ *   window(16)  optsel  [option fields]  [doff]  payload length
+ *
+ *   mode bits 0-1 seq: rcv_nxt + dseq, rcv_nxt + 64 dseq, absolute, rcv_adv + dseq
+ *        bits 2-3 ack: snd_una + dack, snd_max + dack, absolute, iss + dack
+ *        bit 4 bad checksum, bit 5 NB_RX_CSUM_PARTIAL (*rx_flags)
+ *        bits 6-7 ports: the connection's (0, 1), a new peer port that
+ *        becomes the connection under test (2), any (3)
+ *   ext  bit 0 the window is the one the connection last took (duplicate
+ *        ACKs need it), bits 1-2 payload length: 16 bits % 3000, 8 bits,
+ *        one full segment (MSS less options), none
+ *   optsel bit 0 timestamps (bit 6: TSval absolute, else the peer's clock
+ *        + int8), bit 1 SACK blocks (inside the flight unless the count
+ *        byte has bit 7), bit 2 MSS, bit 3 WS, bit 4 SACK-permitted,
+ *        bit 5 raw option bytes, bit 7 a data offset from the input */
 static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags)
 {
 	struct tcp_pcb *pcb = conn();
 	memset(g, 0, sizeof(*g));
 	g->flags = in8(c);
-	uint8_t mode = in8(c);
+	uint8_t mode = in8(c), ext = in8(c);
 	int16_t ds = (int16_t)in16(c), da = (int16_t)in16(c);
 	uint32_t rcv_nxt = pcb ? pcb->rcv_nxt : H.peer_seq;
 	uint32_t snd_una = pcb ? pcb->snd_una : 0;
@@ -827,6 +851,8 @@ static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags)
 		break;
 	}
 	g->wnd = in16(c);
+	if ((ext & 1) && pcb)
+		g->wnd = (uint16_t)NB_MIN(pcb->snd_wnd >> pcb->snd_wscale, 65535u);
 	uint8_t optsel = in8(c);
 	uint8_t *o = g->opt;
 	size_t n = 0;
@@ -838,13 +864,19 @@ static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags)
 		n += 8;
 	}
 	if (optsel & 0x02) {
-		int blocks = 1 + in8(c) % 4;
+		uint8_t b = in8(c);
+		int blocks = 1 + b % 4;
+		uint32_t flight = pcb ? pcb->snd_max - pcb->snd_una : 0;
 		o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_NOP; o[n++] = TCPOPT_SACK;
 		o[n++] = (uint8_t)(2 + 8 * blocks);
 		for (int i = 0; i < blocks; i++, n += 8) {
-			uint32_t st = snd_una + in16(c);
-			nb_put32(o + n, st);
-			nb_put32(o + n + 4, st + in16(c));
+			uint32_t st = in16(c), ln = in16(c);
+			if (!(b & 0x80) && flight > 1) {
+				st %= flight;                 /* a block inside the flight */
+				ln = 1 + ln % (flight - st);
+			}
+			nb_put32(o + n, snd_una + st);
+			nb_put32(o + n + 4, snd_una + st + ln);
 		}
 	}
 	if (optsel & 0x04) {
@@ -865,7 +897,16 @@ static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags)
 	g->optlen = NB_MIN(n, (size_t)40);
 	if (optsel & 0x80)
 		g->doff = in8(c) & 15;
-	g->len = in16(c) % 3000;
+	switch ((ext >> 1) & 3) {
+	case 0: g->len = in16(c) % 3000; break;
+	case 1: g->len = in8(c); break;
+	case 2: {
+		size_t hl = (g->optlen + 3) / 4 * 4;
+		g->len = pcb && pcb->mss > hl ? pcb->mss - hl : 536;
+		break;
+	}
+	default: g->len = 0; break;
+	}
 }
 
 /* op_frag: a crafted segment sent as two IPv4 fragments (split at an
@@ -1047,8 +1088,10 @@ static void watch_cb(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	if ((mode == 1 || mode == 2) && (ev & NB_EV_READ))
 		for (int i = 0; i < 64 && pattern_recv(fd, 4096) > 0; i++)
 			;
-	if (mode == 2 && (ev & NB_EV_WRITE))
+	if (mode == 2 && (ev & NB_EV_WRITE) && H.app_budget >= 2000) {
+		H.app_budget -= 2000;   /* bounded: a loopback pair would run for ever */
 		pattern_send(fd, 2000, 0, 7);
+	}
 	if (mode == 3 && (ev & (NB_EV_HUP | NB_EV_ERROR))) {
 		nb_close(H.s, fd);
 		fd_forget(fd);
@@ -1060,20 +1103,29 @@ static void watch_cb(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	}
 }
 
-/* op_connect: a new TCP socket connects to the peer (port from the input)
- * or to our own listener port (loopback); it may become the connection
- * under test. */
+/* op_connect: connect to the peer (port from the input) or to our own
+ * listener port (loopback; UDP: our bound port), from a new TCP socket, a
+ * new UDP socket or an fd we have (ctl bits 2-3); a TCP connection to the
+ * peer may become the connection under test (bit 1). */
 static void op_connect(struct cursor *c)
 {
 	uint8_t ctl = in8(c);
 	uint16_t port = in16(c);
-	int fd = nb_socket(H.s, NB_SOCK_STREAM, "fuzzc");
-	if (fd < 0)
-		return;
-	fd_add(fd);
+	int fd;
+	if ((ctl & 0x0c) == 0x08) {
+		fd = fd_pick(in8(c));
+	} else {
+		fd = nb_socket(H.s, (ctl & 0x0c) == 0x04 ? NB_SOCK_DGRAM : NB_SOCK_STREAM, "fuzzc");
+		if (fd < 0)
+			return;
+		fd_add(fd);
+	}
 	uint32_t dst = (ctl & 1) ? FAKE_IP0 : FAKE_PEER0;
+	struct nb_sock *so0 = sock_get(H.s, fd);
 	if (ctl & 1)
-		port = PASSIVE_LPORT;
+		port = so0 && so0->udp ? UDP_PORT : PASSIVE_LPORT;
+	if (ctl & 0x10)
+		dst = (ctl & 0x20) ? 0 : FAKE_IP(10, 0, 0, 99);   /* dissolve / unresolvable */
 	nb_connect(H.s, fd, dst, port);
 	struct nb_sock *so = sock_get(H.s, fd);
 	if ((ctl & 2) && so && so->tcp && dst == FAKE_PEER0) {
@@ -1081,6 +1133,27 @@ static void op_connect(struct cursor *c)
 		H.lport = so->tcp->lport;
 		H.pport = port;
 		H.peer_seq = H.peer_iss;
+	}
+}
+
+/* op_sockcall: the remaining calls on one fd: bind (address ours, any, or
+ * foreign; port from the input), listen, getsockname, getpeername,
+ * pending error, poll. */
+static void op_sockcall(struct cursor *c)
+{
+	int fd = fd_pick(in8(c));
+	uint8_t call = in8(c);
+	uint16_t port = in16(c);
+	uint32_t a;
+	uint16_t pt;
+	static const uint32_t addrs[] = {0, FAKE_IP0, FAKE_PEER0, FAKE_IP(10, 0, 0, 1)};
+	switch (call % 6) {
+	case 0: nb_bind(H.s, fd, addrs[(call >> 3) & 3], port); break;
+	case 1: nb_listen(H.s, fd, (int)(int16_t)port); break;
+	case 2: nb_getsockname(H.s, fd, &a, &pt); break;
+	case 3: nb_getpeername(H.s, fd, &a, &pt); break;
+	case 4: nb_sock_error(H.s, fd); break;
+	default: nb_sock_poll(H.s, fd); break;
 	}
 }
 
@@ -1101,7 +1174,7 @@ static void op_dump(struct cursor *c)
 /* run_op: one operation of the script. */
 static void run_op(struct cursor *c)
 {
-	uint8_t op = in8(c) % 20;
+	uint8_t op = in8(c) % 21;
 	H.frames_op = 0;
 	switch (op) {
 	case 0:
@@ -1170,7 +1243,8 @@ static void run_op(struct cursor *c)
 		break;
 	}
 	case 18: op_connect(c); break;
-	default: op_dump(c); break;
+	case 19: op_dump(c); break;
+	default: op_sockcall(c); break;
 	}
 	nb_sock_poll(H.s, H.cfd);
 	check_stack();
@@ -1252,6 +1326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cursor c = {data, size};
 	memset(&H, 0, sizeof(H));
 	H.lfd = H.cfd = H.ufd = -1;
+	H.app_budget = 256 * 1024;
 	H.fs = fake_stack_new(1, FAKE_STATIC_ARP);
 	CHECK(H.fs, "fake_stack_new");
 	H.fs->io.tx = check_tx;
@@ -1265,8 +1340,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	setup((enum setup)(which % SU_COUNT), c2, c3);
 	check_stack();
 
-	for (int i = 0; i < MAX_OPS && c.n; i++)
+	for (int i = 0; i < MAX_OPS && c.n; i++) {
+		if (c.n >= 2 && c.p[0] == 0xff && c.p[1] == 0xff) {
+			/* the node exits with everything live: stack_free alone must
+			 * release it all (LeakSanitizer checks) */
+			fake_stack_free(H.fs);
+			return 0;
+		}
 		run_op(&c);
+	}
 	finish();
 	return 0;
 }

@@ -1,7 +1,7 @@
 /* test_fabric_report.c: the run report: progress lines, the final line,
  * summary.json (strict JSON) and junit.xml (well-formed, escaped) for a
  * fabricated run; which steps of a parsed topology are expectations; ping
- * output parsing and verdicts. */
+ * output parsing and verdicts; digests of files and of job output. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,12 +11,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "json_check.h"
+#include "nb.h"
 #include "report.h"
 #include "script.h"
+#include "script_int.h"
 #include "topo.h"
 
 #define MS(x) ((uint64_t)(x) * 1000000u)
@@ -461,6 +465,117 @@ static void test_ping_parse(void **state)
 	assert_string_equal(detail, "0/3 replies, 3 errors: no route");
 }
 
+/* write_file: dir/name with text. */
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_hash_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/test_fabric_report_XXXXXX", path[600], hex[65];
+	uint64_t n = 1;
+	assert_non_null(mkdtemp(dir));
+	write_file(dir, "abc", "abc");
+	write_file(dir, "empty", "");
+	snprintf(path, sizeof(path), "%s/abc", dir);
+	assert_int_equal(script_hash_file(path, hex, &n), 0);
+	assert_string_equal(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	assert_int_equal(n, 3);
+	snprintf(path, sizeof(path), "%s/empty", dir);
+	assert_int_equal(script_hash_file(path, hex, &n), 0);
+	assert_string_equal(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	assert_int_equal(n, 0);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	assert_int_equal(script_hash_file(path, hex, &n), -ENOENT);
+	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
+	assert_int_equal(system(path), 0);
+}
+
+/* Digest expectations on files and job output need no node: run them on a
+ * lab that is only an output directory. */
+static void test_expect_digest_files(void **state)
+{
+	(void)state;
+	static const char text[] =
+		"lab x\nhost k kernel\n  eth0 10.0.0.1/24\nhost m kernel\n  eth0 10.0.0.2/24\nlink k:eth0 m:eth0\n"
+		"k: exec echo as j foreground\n"                   /* step 0 */
+		"expect j output == file a.txt\n"                  /* 1: equal */
+		"expect j output digest != file k/b.txt\n"         /* 2: differ, as expected */
+		"expect file a.txt == file k/b.txt\n"              /* 3: differ */
+		"expect file a.txt != file a.txt\n"                /* 4: the same */
+		"expect file missing.bin == j output\n"            /* 5: no such file */
+		"k: exec sleep 9 as bg\n"                          /* 6 */
+		"expect bg output == file a.txt\n";                /* 7: still running */
+	char dir[] = "/tmp/test_fabric_report_XXXXXX", cmd[600];
+	struct topo *t;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(topo_parse_string("t.topo", text, strlen(text), &t, NULL), 0);
+	snprintf(cmd, sizeof(cmd), "mkdir -p '%s/k'", dir);
+	assert_int_equal(system(cmd), 0);
+	write_file(dir, "a.txt", "hello\n");
+	write_file(dir, "k/b.txt", "other\n");
+	write_file(dir, "k/j.out", "hello\n");
+	struct lab lab;
+	memset(&lab, 0, sizeof(lab));
+	snprintf(lab.outdir, sizeof(lab.outdir), "%s", dir);
+	struct script_job jobs[2];
+	memset(jobs, 0, sizeof(jobs));
+	jobs[0].obj = topo_obj_find(t, "j");
+	jobs[0].pid = -1;
+	jobs[0].exited = true;
+	snprintf(jobs[0].out, sizeof(jobs[0].out), "%s/k/j.out", dir);
+	jobs[1] = jobs[0];
+	jobs[1].obj = topo_obj_find(t, "bg");
+	jobs[1].exited = false;
+	jobs[1].pid = fork();                        /* running until we end it */
+	assert_true(jobs[1].pid >= 0);
+	if (jobs[1].pid == 0) {
+		pause();
+		_exit(0);
+	}
+	struct script_ctx cx = {.lab = &lab, .t = t, .jobs = jobs, .n_jobs = 2};
+	static const struct {
+		int step;
+		enum step_outcome outcome;
+		const char *text;                    /* detail when OK, else reason */
+	} want[] = {
+		{1, STEP_OK, "5891b5b522d5..., 6 and 6 bytes"},
+		{2, STEP_OK, "5891b5b522d5..., 6 and 6 bytes"},
+		{3, STEP_FAILED, "file a.txt 5891b5b522d5... (6 bytes) != file k/b.txt 7e4fa2eb8c7a... (6 bytes)"},
+		{4, STEP_FAILED, "both are 5891b5b522d5... (6 bytes)"},
+		{7, STEP_FAILED, "bg is still running, so its output is not complete (add 'wait bg exited within T' first)"},
+	};
+	for (size_t i = 0; i < NB_ARRAY_LEN(want); i++) {
+		struct step_res res = {.outcome = STEP_OK};
+		cx.step = want[i].step;
+		script_expect_digest(&cx, &t->steps[want[i].step], &res);
+		const char *got = res.outcome == STEP_OK ? res.detail : res.reason;
+		if (res.outcome != want[i].outcome || strcmp(got, want[i].text)) {
+			print_error("step %d: outcome %d, '%s'\n   want %d, '%s'\n", want[i].step, res.outcome, got,
+				    want[i].outcome, want[i].text);
+			fail();
+		}
+	}
+	struct step_res res = {.outcome = STEP_OK};
+	char reason[700];
+	script_expect_digest(&cx, &t->steps[5], &res);
+	snprintf(reason, sizeof(reason), "cannot read file %s/missing.bin: No such file or directory", dir);
+	assert_int_equal(res.outcome, STEP_FAILED);
+	assert_string_equal(res.reason, reason);
+	kill(jobs[1].pid, SIGKILL);
+	waitpid(jobs[1].pid, NULL, 0);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+	topo_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -474,6 +589,8 @@ int main(void)
 		cmocka_unit_test(test_write_files),
 		cmocka_unit_test(test_report_new_expectations),
 		cmocka_unit_test(test_ping_parse),
+		cmocka_unit_test(test_hash_file),
+		cmocka_unit_test(test_expect_digest_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -401,7 +401,92 @@ static const struct {
 	{HDR "client: connect 10.0.0.2:0\n", "t.topo:13:17: error: port '0' must be a number from 1 to 65535"},
 	{HDR "client: ping 10.0.0.2 interval 0\n", "t.topo:13:32: error: 'interval' must be between 1ms and 60s"},
 	{HDR "client: send c 1MiB\x01\n", "t.topo:13:20: error: unexpected control character 0x01"},
+	{HDR "expect web digest == file\n",
+	 "t.topo:13:26: error: 'file' wants a path, e.g. 'file linux/got.bin' (relative to the run's output directory)"},
+	{HDR "expect c output == web digest\n", "t.topo:13:10: error: 'output' is what a job printed; 'c' is a connection"},
+	{HDR "linux: exec true as j foreground\nexpect j digest == c digest\n",
+	 "t.topo:14:10: error: expected 'output' after job 'j' (its standard output is compared)"},
+	{HDR "linux: exec true as j\nexpect c digest == j\n",
+	 "t.topo:14:21: error: expected 'output' after job 'j' (its standard output is compared)"},
+	{HDR "linux: exec true foreground\n",
+	 "t.topo:13:18: error: 'foreground' names a job that runs in the foreground: add 'as NAME'"},
+	{HDR "expect c outptu\n", "t.topo:13:10: error: unknown condition 'outptu'; did you mean 'output'?"},
+	{HDR "expect web digest == c digest file x\n", "t.topo:13:31: error: unexpected 'file'"},
+	{HDR "dump sockets client detail now\n", "t.topo:13:28: error: unexpected 'now'"},
+	{HDR "expect web error none\n", "t.topo:13:12: error: 'error' does not apply to 'web', a listener"},
 };
+
+/* Digests of job output and files, named foreground jobs, `dump ... detail`,
+ * UDP sockets reused by name. */
+static void test_digest_sides(void **state)
+{
+	(void)state;
+	static const char text[] = HDR
+		"linux: exec curl -s http://10.0.0.1/1MiB as get foreground expect exit 0\n"   /* 13 */
+		"expect get output digest == web digest\n"
+		"expect c digest sent == get output\n"
+		"expect web digest received != file linux/got.bin\n"
+		"expect file /tmp/a == file 'b c'\n"
+		"linux: exec nc -l 5001 as rx\n"
+		"expect rx output == c digest\n"
+		"dump sockets client detail\n"
+		"dump sockets detail\n"
+		"client: udp send server:53 10B from 4000 as u\n"
+		"client: udp send server:53 20B as u\n"
+		"expect u error none\n";
+	struct topo *t;
+	char *diag;
+	assert_int_equal(parse(text, &t, &diag), 0);
+	assert_string_equal(diag, "");
+	free(diag);
+	const struct topo_step *st = t->steps + 2;
+	int get = topo_obj_find(t, "get"), web = topo_obj_find(t, "web"), c = topo_obj_find(t, "c");
+	assert_int_equal(t->objs[get].kind, TOPO_OBJ_JOB);
+	assert_int_equal(st[0].kind, TOPO_STEP_EXEC);
+	assert_false(st[0].u.exec.background);
+	assert_int_equal(st[0].u.exec.obj, get);
+	assert_int_equal(st[0].u.exec.timeout_ns, NB_SEC(10));
+	assert_int_equal(st[0].u.exec.argc, 3);
+	assert_true(st[0].u.exec.expect_exit);
+	assert_int_equal(st[1].u.expect.what, TOPO_EXPECT_DIGEST);
+	assert_int_equal(st[1].u.expect.src, TOPO_DSRC_OUTPUT);
+	assert_int_equal(st[1].u.expect.obj, get);
+	assert_int_equal(st[1].u.expect.src2, TOPO_DSRC_OBJ);
+	assert_int_equal(st[1].u.expect.obj2, web);
+	assert_int_equal(st[1].host, 2);
+	assert_int_equal(st[2].u.expect.src, TOPO_DSRC_OBJ);
+	assert_int_equal(st[2].u.expect.obj, c);
+	assert_int_equal(st[2].u.expect.of, TOPO_DIGEST_SENT);
+	assert_int_equal(st[2].u.expect.src2, TOPO_DSRC_OUTPUT);
+	assert_int_equal(st[2].u.expect.obj2, get);
+	assert_int_equal(st[3].u.expect.of, TOPO_DIGEST_RECEIVED);
+	assert_int_equal(st[3].u.expect.op, TOPO_NE);
+	assert_int_equal(st[3].u.expect.src2, TOPO_DSRC_FILE);
+	assert_int_equal(st[3].u.expect.obj2, -1);
+	assert_string_equal(st[3].u.expect.path2, "linux/got.bin");
+	assert_int_equal(st[4].u.expect.src, TOPO_DSRC_FILE);
+	assert_string_equal(st[4].u.expect.path, "/tmp/a");
+	assert_string_equal(st[4].u.expect.path2, "b c");
+	assert_int_equal(st[4].host, -1);
+	assert_true(st[5].u.exec.background);
+	assert_int_equal(st[5].u.exec.timeout_ns, 0);
+	assert_int_equal(st[6].u.expect.src, TOPO_DSRC_OUTPUT);
+	assert_int_equal(st[7].kind, TOPO_STEP_DUMP);
+	assert_int_equal(st[7].host, 0);
+	assert_true(st[7].u.dump.detail);
+	assert_int_equal(st[8].host, -1);
+	assert_true(st[8].u.dump.detail);
+	assert_int_equal(st[9].u.udp_send.obj, topo_obj_find(t, "u"));
+	assert_int_equal(st[10].u.udp_send.obj, st[9].u.udp_send.obj);
+	assert_int_equal(st[10].u.udp_send.from_port, 0);
+	assert_int_equal(st[11].u.expect.what, TOPO_EXPECT_ERROR);
+	topo_free(t);
+
+	/* an object or host named "file" is still an object or a host */
+	assert_int_equal(parse(HDR "client: udp bind 99 as file\nexpect file digest == c digest\n", &t, NULL), 0);
+	assert_int_equal(t->steps[3].u.expect.src, TOPO_DSRC_OBJ);
+	topo_free(t);
+}
 
 static void test_error_messages(void **state)
 {
@@ -794,6 +879,7 @@ int main(void)
 		cmocka_unit_test(test_good_lab),
 		cmocka_unit_test(test_lookups_and_names),
 		cmocka_unit_test(test_architecture_example),
+		cmocka_unit_test(test_digest_sides),
 		cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_many_errors),

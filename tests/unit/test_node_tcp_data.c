@@ -644,6 +644,15 @@ static void test_timestamps_paws(void **st)
 	assert_non_null(a);
 	assert_int_equal(a->ack, b + 4);
 	assert_int_equal(a->o.tsecr, 1005);
+	/* a stale pure ACK that changes the window: dropped, not answered */
+	h_inject(&N, &(struct hin){.sport = 80, .dport = 4000, .flags = TCP_ACK, .seq = b + 4,
+				   .ack = una, .wnd = 1000, .ts = true, .tsval = 900});
+	assert_int_equal(N.s.stats.tcp_paws_dropped, 2);
+	assert_null(h_pop(&N));
+	/* a reordered duplicate ACK (same window, within an RTO): accepted */
+	h_inject(&N, &(struct hin){.sport = 80, .dport = 4000, .flags = TCP_ACK, .seq = b + 4,
+				   .ack = una, .wnd = 65535, .ts = true, .tsval = 1004});
+	assert_int_equal(N.s.stats.tcp_paws_dropped, 2);
 	/* a segment ahead of Last.ACK.sent does not update TS.Recent */
 	d.seq = b + 100;
 	d.tsval = 2000;

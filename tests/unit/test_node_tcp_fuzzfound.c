@@ -91,11 +91,38 @@ static void test_zero_window_orphan_closing_dies(void **st)
 	assert_null(N.s.tcp->pcbs);                       /* pcb freed: do not touch it */
 }
 
+/* Bug 2 (fuzz: "window offered beyond the free buffer", input
+ * f7 f7 08 de 74 63 32 00 08 d3 03 ...: FIN_WAIT_2 with 1 MiB buffers, then
+ * setsockopt RCVBUF 578307). tcp_usrreq.c tcp_setopt() -> buf_resize()
+ * only refuses to shrink once the receive ring is allocated, but the ring
+ * is allocated lazily at the first byte received: on a synchronized
+ * connection that has not received data yet, RCVBUF shrinks the buffer
+ * below the window already offered, and in-window data is then cut
+ * (trim_to_window), against RFC 9293 3.8.6 (do not shrink the window).
+ *
+ * Here: 65535 offered, RCVBUF set to 1024, then the peer sends 2000 bytes
+ * inside the window: all must be taken. */
+static void test_rcvbuf_shrink_keeps_offered_window(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = h_established(&N, PISS, 65535, 1460);
+	uint32_t offered = pcb->rcv_adv - pcb->rcv_nxt;
+	assert_true(offered >= 2000);
+	assert_int_equal(tcp_setopt(pcb, TCP_OPT_RCVBUF, 1024), 0);
+	assert_true(pcb->rcv_adv - pcb->rcv_nxt <= tcp_rcv_space(pcb));
+	N.s.params.tcp_delack = 0;
+	h_data(&N, PISS + 1, pcb->snd_nxt, 65535, pattern(2000), 1000, 0);
+	h_data(&N, PISS + 1001, pcb->snd_nxt, 65535, pattern(2000) + 1000, 1000, 0);
+	assert_int_equal(tcp_recvq(pcb), 2000);
+	assert_int_equal(pcb->rcv_nxt, PISS + 2001);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_zero_window_ack_owed_starts_persist, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zero_window_orphan_closing_dies, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rcvbuf_shrink_keeps_offered_window, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

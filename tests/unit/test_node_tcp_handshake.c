@@ -655,6 +655,20 @@ static void test_icmp_errors_in_handshake(void **st)
 	assert_int_equal(pcb->state, TCP_CLOSED);
 	assert_int_equal(N.ev.err_at_error, -ECONNREFUSED);
 	tcp_close(pcb);
+
+	/* tcp.syn_unreach_abort on: host unreachable ends SYN-SENT at once,
+	 * as Linux does; in ESTABLISHED it stays soft. */
+	memset(&N.ev, 0, sizeof N.ev);
+	N.s.params.tcp_syn_unreach_abort = 1;
+	pcb = h_new(&N, "c3");
+	tcp_bind(pcb, 0, 4002);
+	tcp_connect(pcb, h_ip(H_PEER), 80);
+	syn = h_pop(&N);
+	tcp_ctlinput(&N.s, -EHOSTUNREACH, N.addr, h_ip(H_PEER), syn->raw, 8, 0);
+	assert_int_equal(pcb->state, TCP_CLOSED);
+	assert_int_equal(N.ev.err_at_error, -EHOSTUNREACH);
+	tcp_close(pcb);
+	N.s.params.tcp_syn_unreach_abort = 0;
 }
 
 /* Ports: bind conflicts, ephemeral choice, REUSEADDR over TIME_WAIT-like

@@ -228,18 +228,28 @@ static uint32_t send_iw(struct tcp_pcb *pcb, uint32_t extra)
 	return s0;
 }
 
-/* Three duplicate ACKs: fast retransmit of SND.UNA at once (RFC 5681 3.2),
+/* Three duplicate ACKs: fast retransmit of SND.UNA at once (RFC 5681 3.2);
+ * the first two each let one new segment out (RFC 3042 Limited Transmit);
  * ssthresh = FlightSize/2, cwnd = ssthresh + 3 SMSS, inflation by one SMSS
- * per further duplicate, and the full ACK deflates to ssthresh. */
+ * per further duplicate, and the full ACK deflates the window. */
 static void test_fast_retransmit(void **st)
 {
 	(void)st;
 	struct tcp_pcb *pcb = est_rtt100();
 	uint32_t s0 = send_iw(pcb, 20 * MSS);
+	assert_int_equal(pcb->cwnd, 10 * MSS);
 	/* segment 0 lost; segments 1.. produce duplicate ACKs */
 	h_ack(&N, PISS + 1, s0, 65535);
-	h_ack(&N, PISS + 1, s0, 65535);
+	struct hseg *lt = h_pop(&N);
+	assert_non_null(lt);
+	assert_int_equal(lt->seq, s0 + 10 * MSS);        /* limited transmit */
 	assert_null(h_pop(&N));
+	h_ack(&N, PISS + 1, s0, 65535);
+	lt = h_pop(&N);
+	assert_non_null(lt);
+	assert_int_equal(lt->seq, s0 + 11 * MSS);
+	assert_null(h_pop(&N));
+	assert_int_equal(pcb->cwnd, 10 * MSS);           /* unchanged by it */
 	assert_int_equal(pcb->dupacks, 2);
 	h_ack(&N, PISS + 1, s0, 65535);
 	struct hseg *r = h_pop(&N);
@@ -250,26 +260,74 @@ static void test_fast_retransmit(void **st)
 	assert_int_equal(N.s.stats.tcp_fast_retransmits, 1);
 	assert_int_equal(N.s.stats.tcp_dup_acks, 3);
 	assert_true(pcb->in_recovery);
-	assert_int_equal(pcb->ssthresh, 5 * MSS);
-	assert_int_equal(pcb->cwnd, 8 * MSS);
-	assert_int_equal(pcb->recover, s0 + 10 * MSS);
-	/* 4th..6th duplicates: cwnd 9, 10, 11 SMSS; flight is 10 SMSS so the
-	 * 11th inflation lets one new segment out */
-	h_ack(&N, PISS + 1, s0, 65535);
-	h_ack(&N, PISS + 1, s0, 65535);
+	assert_int_equal(pcb->ssthresh, 6 * MSS);        /* FlightSize 12 / 2 */
+	assert_int_equal(pcb->cwnd, 9 * MSS);
+	assert_int_equal(pcb->recover, s0 + 12 * MSS);
+	/* 4th..6th duplicates: cwnd 10, 11, 12 SMSS = FlightSize: nothing;
+	 * the 7th (13 SMSS) lets one new segment out */
+	for (int i = 0; i < 3; i++)
+		h_ack(&N, PISS + 1, s0, 65535);
 	assert_null(h_pop(&N));
+	assert_int_equal(pcb->cwnd, 12 * MSS);
 	h_ack(&N, PISS + 1, s0, 65535);
-	assert_int_equal(pcb->cwnd, 11 * MSS);
 	struct hseg *nw = h_pop(&N);
 	assert_non_null(nw);
-	assert_int_equal(nw->seq, s0 + 10 * MSS);
+	assert_int_equal(nw->seq, s0 + 12 * MSS);
 	assert_null(h_pop(&N));
 	/* full ACK (covers recover): cwnd = min(ssthresh, FlightSize + SMSS) */
-	h_ack(&N, PISS + 1, s0 + 10 * MSS, 65535);
+	h_ack(&N, PISS + 1, s0 + 12 * MSS, 65535);
 	assert_false(pcb->in_recovery);
-	assert_int_equal(pcb->cwnd, 2 * MSS);            /* flight 1 SMSS + 1 */
-	assert_int_equal(h_pop(&N)->seq, s0 + 11 * MSS);
+	assert_int_equal(pcb->cwnd, 2 * MSS);            /* FlightSize 1 SMSS + 1 */
+	assert_int_equal(h_pop(&N)->seq, s0 + 13 * MSS);
 	assert_null(h_pop(&N));
+	assert_int_equal(N.s.stats.tcp_rto_fires, 0);
+}
+
+/* Small windows: three segments out, the first lost. With new data queued,
+ * Limited Transmit draws the third duplicate; with none (a tail),
+ * RFC 5827 Early Retransmit lowers the threshold to outstanding - 1 = 2.
+ * Either way: a fast retransmit, no timeout. */
+static void test_small_window_recovery(void **st)
+{
+	(void)st;
+	struct tcp_pcb *pcb = est_rtt100();
+	pcb->cwnd = 3 * MSS;
+	uint32_t s0 = pcb->snd_nxt;
+	tcp_send(pcb, pat, 10 * MSS, false);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(h_pop(&N)->seq, s0 + MSS * (uint32_t)i);
+	assert_null(h_pop(&N));
+	h_ack(&N, PISS + 1, s0, 65535);
+	assert_int_equal(h_pop(&N)->seq, s0 + 3 * MSS);
+	h_ack(&N, PISS + 1, s0, 65535);
+	assert_int_equal(h_pop(&N)->seq, s0 + 4 * MSS);
+	h_ack(&N, PISS + 1, s0, 65535);
+	assert_int_equal(h_pop(&N)->seq, s0);           /* fast retransmit */
+	assert_int_equal(N.s.stats.tcp_fast_retransmits, 1);
+	tcp_abort(pcb);
+	h_q_clear(&N);
+
+	/* a tail: 3 segments, nothing more to send */
+	memset(&N.s.stats, 0, sizeof N.s.stats);
+	pcb = h_new(&N, "c2");
+	tcp_bind(pcb, 0, 4001);
+	tcp_connect(pcb, h_ip(H_PEER), 80);
+	struct hseg *syn = h_pop(&N);
+	h_inject(&N, &(struct hin){.sport = 80, .dport = 4001, .flags = TCP_SYN | TCP_ACK,
+				   .seq = PISS, .ack = syn->seq + 1, .wnd = 65535, .mss = MSS});
+	h_q_clear(&N);
+	s0 = pcb->snd_nxt;
+	tcp_send(pcb, pat, 3 * MSS, true);
+	h_q_clear(&N);
+	struct hin a = {.sport = 80, .dport = 4001, .flags = TCP_ACK, .seq = PISS + 1, .ack = s0,
+			.wnd = 65535};
+	h_inject(&N, &a);
+	assert_null(h_pop(&N));
+	h_inject(&N, &a);
+	struct hseg *r = h_pop(&N);
+	assert_non_null(r);
+	assert_int_equal(r->seq, s0);
+	assert_int_equal(N.s.stats.tcp_fast_retransmits, 1);
 	assert_int_equal(N.s.stats.tcp_rto_fires, 0);
 }
 
@@ -350,20 +408,16 @@ static void test_no_fast_retransmit_after_rto(void **st)
 }
 
 /* SACK: the scoreboard keeps retransmissions off data the peer holds.
- * Lost: 0, 3 and 7. With SACK blocks the third duplicate resends 0, the
- * next duplicates resend the holes 3 and 7 (data above them is SACKed),
- * and nothing the peer SACKed is sent again. */
+ * Lost: 0, 3 and 7 of 10. The third duplicate resends 0; a hole is resent
+ * from duplicates once RFC 6675 IsLost holds (more than 2 SMSS SACKed
+ * above it), the last hole when a partial ACK reaches it; nothing SACKed
+ * is ever sent again. */
 static void test_sack_recovery(void **st)
 {
 	(void)st;
+	N.s.params.tcp_sack = 1;
 	struct tcp_pcb *pcb = h_connect(&N, H_PEER, 80);
 	struct hseg *syn = h_pop(&N);
-	assert_true(syn->o.sack_perm == false);          /* plain params */
-	tcp_abort(pcb);
-	h_q_clear(&N);
-	N.s.params.tcp_sack = 1;
-	pcb = h_connect(&N, H_PEER, 80);
-	syn = h_pop(&N);
 	assert_true(syn->o.sack_perm);
 	h_inject(&N, &(struct hin){.sport = 80, .dport = 4000, .flags = TCP_SYN | TCP_ACK,
 				   .seq = PISS, .ack = syn->seq + 1, .wnd = 65535, .mss = MSS,
@@ -373,64 +427,64 @@ static void test_sack_recovery(void **st)
 	uint32_t s0 = send_iw(pcb, 0);
 	struct hin a = {.sport = 80, .dport = 4000, .flags = TCP_ACK, .seq = PISS + 1, .ack = s0,
 			.wnd = 65535, .nsack = 1};
-	/* segments 1, 2 arrive */
-	a.sack[0] = (struct tcp_sack_blk){s0 + MSS, s0 + 2 * MSS};
+#define SEG(i) (s0 + (uint32_t)(i) * MSS)
+	/* 1, 2 arrive */
+	a.sack[0] = (struct tcp_sack_blk){SEG(1), SEG(2)};
 	h_inject(&N, &a);
-	a.sack[0] = (struct tcp_sack_blk){s0 + MSS, s0 + 3 * MSS};
+	a.sack[0] = (struct tcp_sack_blk){SEG(1), SEG(3)};
 	h_inject(&N, &a);
-	/* 4 arrives: third duplicate: fast retransmit of 0 */
+	assert_null(h_pop(&N));
+	/* 4: third duplicate: fast retransmit of 0 */
 	a.nsack = 2;
-	a.sack[0] = (struct tcp_sack_blk){s0 + 4 * MSS, s0 + 5 * MSS};
-	a.sack[1] = (struct tcp_sack_blk){s0 + MSS, s0 + 3 * MSS};
+	a.sack[0] = (struct tcp_sack_blk){SEG(4), SEG(5)};
+	a.sack[1] = (struct tcp_sack_blk){SEG(1), SEG(3)};
 	h_inject(&N, &a);
-	struct hseg *r = h_pop(&N);
-	assert_int_equal(r->seq, s0);
+	assert_int_equal(h_pop(&N)->seq, SEG(0));
 	assert_null(h_pop(&N));
 	assert_int_equal(pcb->nscore, 2);
-	/* 5 arrives: the hole at 3 is below SACKed data: resent */
-	a.sack[0] = (struct tcp_sack_blk){s0 + 4 * MSS, s0 + 6 * MSS};
-	h_inject(&N, &a);
-	r = h_pop(&N);
-	assert_non_null(r);
-	assert_int_equal(r->seq, s0 + 3 * MSS);
-	assert_int_equal(N.s.stats.tcp_sack_rexmits, 1);
-	/* 6 arrives: no hole left below SACKed data that was not resent */
-	a.sack[0] = (struct tcp_sack_blk){s0 + 4 * MSS, s0 + 7 * MSS};
+	/* 5: only 2 SMSS above the hole at 3: could be reordering: wait */
+	a.sack[0] = (struct tcp_sack_blk){SEG(4), SEG(6)};
 	h_inject(&N, &a);
 	assert_null(h_pop(&N));
-	/* 8 arrives: hole 7 now below SACKed data: resent */
+	/* 6: 3 SMSS above it: 3 is lost: resent */
+	a.sack[0] = (struct tcp_sack_blk){SEG(4), SEG(7)};
+	h_inject(&N, &a);
+	struct hseg *r = h_pop(&N);
+	assert_non_null(r);
+	assert_int_equal(r->seq, SEG(3));
+	assert_null(h_pop(&N));
+	assert_int_equal(N.s.stats.tcp_sack_rexmits, 1);
+	/* 8, 9: 2 SMSS above 7: not yet */
 	a.nsack = 3;
-	a.sack[0] = (struct tcp_sack_blk){s0 + 8 * MSS, s0 + 9 * MSS};
-	a.sack[1] = (struct tcp_sack_blk){s0 + 4 * MSS, s0 + 7 * MSS};
-	a.sack[2] = (struct tcp_sack_blk){s0 + MSS, s0 + 3 * MSS};
+	a.sack[0] = (struct tcp_sack_blk){SEG(8), SEG(10)};
+	a.sack[1] = (struct tcp_sack_blk){SEG(4), SEG(7)};
+	a.sack[2] = (struct tcp_sack_blk){SEG(1), SEG(3)};
+	h_inject(&N, &a);
+	assert_null(h_pop(&N));
+	/* 0 arrives: partial ACK to 3, which was already resent; 7 is not yet
+	 * deemed lost: nothing goes */
+	a.ack = SEG(3);
+	a.nsack = 2;
+	h_inject(&N, &a);
+	assert_true(pcb->in_recovery);
+	assert_null(h_pop(&N));
+	/* 3 arrives: partial ACK to 7: the hole at SND.UNA is resent */
+	a.ack = SEG(7);
+	a.nsack = 1;
+	a.sack[0] = (struct tcp_sack_blk){SEG(8), SEG(10)};
 	h_inject(&N, &a);
 	r = h_pop(&N);
 	assert_non_null(r);
-	assert_int_equal(r->seq, s0 + 7 * MSS);
-	assert_int_equal(N.s.stats.tcp_sack_rexmits, 2);
-	/* 0 arrives: partial ACK to 3. The holes 3 and 7 were already resent
-	 * in this recovery and everything else is SACKed: nothing more goes. */
-	h_q_clear(&N);
-	a.ack = s0 + 3 * MSS;
-	a.nsack = 2;
-	a.sack[0] = (struct tcp_sack_blk){s0 + 8 * MSS, s0 + 10 * MSS};
-	a.sack[1] = (struct tcp_sack_blk){s0 + 4 * MSS, s0 + 7 * MSS};
-	h_inject(&N, &a);
-	assert_true(pcb->in_recovery);
+	assert_int_equal(r->seq, SEG(7));
 	assert_null(h_pop(&N));
 	assert_int_equal(N.s.stats.tcp_retransmits, 3);   /* 0, 3, 7: each once */
-	/* 3 arrives: partial ACK to 7 */
-	a.ack = s0 + 7 * MSS;
-	a.nsack = 1;
-	h_inject(&N, &a);
-	assert_true(pcb->in_recovery);
-	assert_null(h_pop(&N));
 	/* all received */
-	a.ack = s0 + 10 * MSS;
+	a.ack = SEG(10);
 	a.nsack = 0;
 	h_inject(&N, &a);
 	assert_false(pcb->in_recovery);
 	assert_int_equal(pcb->nscore, 0);
+#undef SEG
 }
 
 /* SACK blocks outside (SND.UNA, SND.MAX] are ignored. */
@@ -572,6 +626,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_data_retries_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rto_congestion_response, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fast_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_small_window_recovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_duplicate_acks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_newreno_partial_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_no_fast_retransmit_after_rto, setup, teardown),
