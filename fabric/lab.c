@@ -19,6 +19,7 @@
 #include "link.h"
 #include "netns.h"
 #include "nl.h"
+#include "partition.h"
 #include "nb.h"
 #include "qdisc.h"
 
@@ -531,10 +532,11 @@ int lab_host_restart(struct lab *lab, int topo_host, char *err, size_t errlen)
 	close(fd);
 	if (rc < 0)
 		return rc;
-	/* Links that are down now stay down for the new stack too. */
+	/* Links that are down now (by hand or by a partition) stay down for
+	 * the new stack too. */
 	const struct topo *t = lab->topo;
 	for (int i = 0; i < t->n_links; i++) {
-		if (!lab->link_down[i])
+		if (!lab->link_down[i] && !lab_link_partitioned(lab, i))
 			continue;
 		for (int e = 0; e < 2; e++) {
 			const struct topo_end *end = &t->links[i].end[e];

@@ -3,7 +3,9 @@
  * partitions, hosts killed and restarted). */
 #include "lab.h"
 
+#include "lab_link.h"
 #include "link.h"
+#include "partition.h"
 #include "netns.h"
 #include "nl.h"
 
@@ -124,6 +126,11 @@ int lab_link_set_state(struct lab *lab, int link, bool up, char *err, size_t err
 		snprintf(err, errlen, "no such link");
 		return -EINVAL;
 	}
+	/* A cable a partition cut stays cut: heal brings it back. */
+	if (up && lab_link_partitioned(lab, link)) {
+		lab->link_down[link] = false;
+		return 0;
+	}
 	/* Both ends go down (admin), so each side sees carrier loss at once. */
 	for (int e = 0; e < 2; e++) {
 		char ns[64], dev[IFNAMSIZ];
@@ -150,7 +157,10 @@ int lab_link_set_state(struct lab *lab, int link, bool up, char *err, size_t err
 		}
 	}
 	lab->link_down[link] = !up;
-	return 0;
+	/* A veth drops what is sent on it until the kernel's link watcher has
+	 * run; wait for that, and give kernel hosts back the routes Linux
+	 * deleted when the interface went down. */
+	return up ? lab_link_settle(lab, link, err, errlen) : 0;
 }
 
 int lab_link_impair(struct lab *lab, int link, int dir, const char *spec_text, char *err, size_t errlen)
@@ -178,9 +188,12 @@ int lab_link_impair(struct lab *lab, int link, int dir, const char *spec_text, c
 			where = "ingress";
 		}
 		if (!at) {
-			snprintf(err, errlen, "link %s %s: no custom host at either end to impair it "
-				 "(this kernel has no netem)", l->end[0].name, l->end[1].name);
-			return -EOPNOTSUPP;
+			/* Kernel-only link: rate and queue through tbf (the parser
+			 * refuses anything else there). */
+			int rc = lab_link_rate_set(lab, link, d, spec_text, err, errlen);
+			if (rc < 0)
+				return rc;
+			continue;
 		}
 		char req[IMPAIR_SPEC_TEXT_MAX + 128];
 		snprintf(req, sizeof(req), "impair %s %s %s link=%d dir=%d",

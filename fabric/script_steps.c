@@ -12,11 +12,6 @@
 
 #define REQ_MS 5000
 
-/* Until fabric/lab*.c defines them, partition and heal fail cleanly instead
- * of breaking the link (drop these once they exist). */
-#pragma weak lab_partition
-#pragma weak lab_heal
-
 /* addr_port: "a.b.c.d:port" into buf. */
 static const char *addr_port(uint32_t addr, uint16_t port, char *buf, size_t len)
 {
@@ -233,16 +228,10 @@ void script_step_lab(struct script_ctx *cx, const struct topo_step *s, struct st
 			   err);
 		return;
 	case TOPO_STEP_PARTITION:
-		if (!lab_partition)
-			step_error(res, "partition is not implemented in this build");
-		else
-			lab_result(res, lab_partition(lab, s->u.partition.group, err, sizeof(err)), err);
+		lab_result(res, lab_partition(lab, s->u.partition.group, err, sizeof(err)), err);
 		return;
 	case TOPO_STEP_HEAL:
-		if (!lab_heal)
-			step_error(res, "heal is not implemented in this build");
-		else
-			lab_result(res, lab_heal(lab, err, sizeof(err)), err);
+		lab_result(res, lab_heal(lab, err, sizeof(err)), err);
 		return;
 	case TOPO_STEP_KILL:
 		lab_result(res, lab_host_kill(lab, s->host, err, sizeof(err)), err);
