@@ -236,14 +236,14 @@ static int configure_impairments(struct lab *lab, int host, char *err, size_t er
 			/* Frames leaving us: dir[e]. Frames coming to us: dir[!e],
 			 * applied here unless the peer is a custom host (it does it). */
 			if (l->text[e] && l->text[e][0]) {
-				int rc = node_config(lab, host, err, errlen, "impair %s egress %s link=%d dir=%d",
-						     ifn, l->text[e], i, e);
+				int rc = node_config(lab, host, err, errlen, "impair %s egress %s link=%d dir=%d seed=%llu",
+						     ifn, l->text[e], i, e, (unsigned long long)lab->opts.seed);
 				if (rc < 0)
 					return rc;
 			}
 			if (!peer_custom && l->text[!e] && l->text[!e][0]) {
-				int rc = node_config(lab, host, err, errlen, "impair %s ingress %s link=%d dir=%d",
-						     ifn, l->text[!e], i, !e);
+				int rc = node_config(lab, host, err, errlen, "impair %s ingress %s link=%d dir=%d seed=%llu",
+						     ifn, l->text[!e], i, !e, (unsigned long long)lab->opts.seed);
 				if (rc < 0)
 					return rc;
 			}

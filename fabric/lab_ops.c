@@ -196,8 +196,9 @@ int lab_link_impair(struct lab *lab, int link, int dir, const char *spec_text, c
 			continue;
 		}
 		char req[IMPAIR_SPEC_TEXT_MAX + 128];
-		snprintf(req, sizeof(req), "impair %s %s %s link=%d dir=%d",
-			 t->hosts[at->host].ifaces[at->iface].name, where, spec_text, link, d);
+		snprintf(req, sizeof(req), "impair %s %s %s link=%d dir=%d seed=%llu",
+			 t->hosts[at->host].ifaces[at->iface].name, where, spec_text, link, d,
+			 (unsigned long long)lab->opts.seed);
 		int rc = request_ok(lab, at->host, 5000, err, errlen, req);
 		if (rc < 0)
 			return rc;

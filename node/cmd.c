@@ -5,6 +5,7 @@
 #include "apps/ping.h"
 #include "impair.h"
 #include "impair_spec.h"
+#include "json.h"
 #include "pcap.h"
 #include "route.h"
 #include "sock_dump.h"
@@ -272,11 +273,14 @@ static void cmd_impair(struct node *n, struct ctl_req r, int argc, char **argv)
 		return;
 	}
 	long link = 0, dir = egress ? 0 : 1;
+	uint64_t run_seed = n->seed;
 	const char *toks[IMPAIR_TOKENS_MAX];
 	int ntok = 0;
 	for (int i = 3; i < argc; i++) {
 		if (!strncmp(argv[i], "link=", 5))
 			link = strtol(argv[i] + 5, NULL, 10);
+		else if (!strncmp(argv[i], "seed=", 5))
+			run_seed = strtoull(argv[i] + 5, NULL, 10);
 		else if (!strncmp(argv[i], "dir=", 4))
 			dir = strtol(argv[i] + 4, NULL, 10);
 		else if (ntok < IMPAIR_TOKENS_MAX)
@@ -289,6 +293,13 @@ static void cmd_impair(struct node *n, struct ctl_req r, int argc, char **argv)
 		return;
 	}
 	struct impair **slot = egress ? &nif->egress : &nif->ingress;
+	if (egress) {
+		nif->egress_link = (int)link;
+		nif->egress_dir = (int)dir;
+	} else {
+		nif->ingress_link = (int)link;
+		nif->ingress_dir = (int)dir;
+	}
 	nb_time_t now = node_now();
 	if (!*slot) {
 		char name[64];
@@ -300,11 +311,78 @@ static void cmd_impair(struct node *n, struct ctl_req r, int argc, char **argv)
 		snprintf(name, sizeof(name), "link%ld", link);
 		struct impair_spec none;
 		impair_spec_init(&none);
-		impair_init(*slot, &none, impair_seed(n->seed, name, (int)dir));
+		/* Each link direction draws from its own stream of the run seed. */
+		impair_init(*slot, &none, impair_seed(run_seed, name, (int)dir));
 	}
 	struct impair_spec merged = (*slot)->spec;
 	impair_spec_merge(&merged, &spec);
 	impair_set_spec(*slot, &merged, now);
+	ctl_ok(&n->ctl, r, NULL);
+}
+
+/* linkstat_json: one impairment direction as a JSON object on one line. */
+static void linkstat_json(struct strbuf *sb, const struct node_if *nif, const char *where,
+			  const struct impair *imp, int link, int dir)
+{
+	struct impair_stats st;
+	char spec[IMPAIR_SPEC_TEXT_MAX];
+	impair_stats(imp, &st);
+	impair_spec_format(&imp->spec, spec, sizeof(spec));
+	struct json j;
+	json_init(&j, sb);
+	json_obj_begin(&j);
+	json_kv_u64(&j, "link", (uint64_t)link);
+	json_kv_u64(&j, "dir", (uint64_t)dir);
+	json_kv_str(&j, "if", nif->dev.name);
+	json_kv_str(&j, "at", where);
+	json_kv_str(&j, "spec", spec);
+	json_kv_u64(&j, "sent", st.c.sent);
+	json_kv_u64(&j, "delivered", st.c.delivered);
+	json_kv_u64(&j, "dropped_loss", st.c.dropped_loss);
+	json_kv_u64(&j, "dropped_queue", st.c.dropped_queue);
+	json_kv_u64(&j, "dropped_list", st.c.dropped_list);
+	json_kv_u64(&j, "dropped_mem", st.c.dropped_mem);
+	json_kv_u64(&j, "duplicated", st.c.duplicated);
+	json_kv_u64(&j, "reordered", st.c.reordered);
+	json_kv_u64(&j, "corrupted", st.c.corrupted);
+	json_kv_u64(&j, "delayed", st.c.delayed);
+	json_kv_u64(&j, "bytes_delivered", st.c.bytes_delivered);
+	json_kv_u64(&j, "delay_min_ns", st.delay_min);
+	json_kv_u64(&j, "delay_p50_ns", st.delay_p50);
+	json_kv_u64(&j, "delay_p99_ns", st.delay_p99);
+	json_kv_u64(&j, "delay_max_ns", st.delay_max);
+	json_kv_double(&j, "loss_rate", st.loss_rate);
+	json_kv_double(&j, "rate_bps", st.rate_bps);
+	json_kv_u64(&j, "cfg_delay_ns", imp->spec.has & IMPAIR_HAS_DELAY ? imp->spec.delay_ns : 0);
+	json_kv_u64(&j, "cfg_jitter_ns", imp->spec.has & IMPAIR_HAS_DELAY ? imp->spec.jitter_ns : 0);
+	json_kv_double(&j, "cfg_loss", imp->spec.has & IMPAIR_HAS_LOSS && !imp->spec.gilbert ? imp->spec.loss : 0);
+	json_kv_u64(&j, "cfg_rate_bps", imp->spec.has & IMPAIR_HAS_RATE ? imp->spec.rate_bps : 0);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
+/* cmd_linkstats: one data line (JSON) per impaired interface direction. */
+static void cmd_linkstats(struct node *n, struct ctl_req r, int argc, char **argv)
+{
+	for (int i = 0; i < n->nifs; i++) {
+		const struct node_if *nif = &n->ifs[i];
+		const struct impair *imps[2] = {nif->egress, nif->ingress};
+		for (int k = 0; k < 2; k++) {
+			if (!imps[k])
+				continue;
+			struct strbuf sb;
+			strbuf_init(&sb);
+			linkstat_json(&sb, nif, k ? "ingress" : "egress", imps[k],
+				      k ? nif->ingress_link : nif->egress_link, k ? nif->ingress_dir : nif->egress_dir);
+			if (strbuf_error(&sb)) {
+				strbuf_free(&sb);
+				ctl_err(&n->ctl, r, "out of memory");
+				return;
+			}
+			ctl_data(&n->ctl, r, "%s", strbuf_cstr(&sb));
+			strbuf_free(&sb);
+		}
+	}
 	ctl_ok(&n->ctl, r, NULL);
 }
 
@@ -406,7 +484,8 @@ const struct cmd_verb cmd_core_verbs[] = {
 	{"get", cmd_get, "get [KEY]"},
 	{"ping", cmd_ping, "ping A.B.C.D [count N] [interval T] [timeout T] [size N] [ttl N]"},
 	{"pcap", cmd_pcap, "pcap IF PATH"},
-	{"impair", cmd_impair, "impair IF egress|ingress SPEC..."},
+	{"impair", cmd_impair, "impair IF egress|ingress SPEC... [link=N dir=D seed=S]"},
+	{"linkstats", cmd_linkstats, "linkstats"},
 	{"link", cmd_link, "link IF up|down"},
 	{"ss", cmd_ss, "ss [ext|json]"},
 	{"stats", cmd_stats, "stats [json]"},

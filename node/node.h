@@ -24,6 +24,8 @@ struct node_if {
 	struct pcap_writer *pcap;   /* NULL unless capturing */
 	struct impair *egress;      /* NULL = no impairment */
 	struct impair *ingress;
+	int egress_link, egress_dir;    /* the topology link and direction each */
+	int ingress_link, ingress_dir;  /* impairment emulates (for reports) */
 };
 
 struct node {

@@ -18,13 +18,36 @@
 #include "nb.h"
 #include "sha256.h"
 
+#include <string.h>
+
 #define PATTERN_SEED_MUL UINT64_C(0x9e3779b97f4a7c15)
+
+/* pattern_word: bytes [8k, 8k + 8) of the stream with seed, as a 64-bit
+ * value whose least significant byte comes first. The mix is nb_hash64's,
+ * inline here because the stream is made and checked at link speed. */
+static inline uint64_t pattern_word(uint64_t seed, uint64_t k)
+{
+	uint64_t x = seed * PATTERN_SEED_MUL + k + UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
 
 /* pattern_byte: byte `offset` of the stream with `seed`. */
 static inline uint8_t pattern_byte(uint64_t seed, uint64_t offset)
 {
-	uint64_t x = nb_hash64(seed * PATTERN_SEED_MUL + (offset >> 3));
-	return (uint8_t)(x >> (8 * (offset & 7)));
+	return (uint8_t)(pattern_word(seed, offset >> 3) >> (8 * (offset & 7)));
+}
+
+/* pattern_put_word: stores w least significant byte first. */
+static inline void pattern_put_word(uint8_t *p, uint64_t w)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	memcpy(p, &w, 8);
+#else
+	for (int k = 0; k < 8; k++)
+		p[k] = (uint8_t)(w >> (8 * k));
+#endif
 }
 
 /* pattern_fill: writes bytes [offset, offset + len) of the stream into buf. */
@@ -33,23 +56,27 @@ static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t offset, uint6
 	size_t i = 0;
 	while (i < len && ((offset + i) & 7))
 		buf[i] = pattern_byte(seed, offset + i), i++;
-	while (len - i >= 8) {
-		uint64_t x = nb_hash64(seed * PATTERN_SEED_MUL + ((offset + i) >> 3));
-		for (int k = 0; k < 8; k++)
-			buf[i + (size_t)k] = (uint8_t)(x >> (8 * k));
-		i += 8;
-	}
+	for (uint64_t k = (offset + i) >> 3; len - i >= 8; i += 8, k++)
+		pattern_put_word(buf + i, pattern_word(seed, k));
 	while (i < len)
 		buf[i] = pattern_byte(seed, offset + i), i++;
 }
 
 /* pattern_check: length of the prefix of buf that matches the stream at
- * offset (len when all of it matches). */
+ * offset (len when all of it matches). Compares a generated block at a time. */
 static inline size_t pattern_check(const uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
 {
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != pattern_byte(seed, offset + i))
-			return i;
+	uint8_t want[256];
+	for (size_t i = 0; i < len;) {
+		size_t n = len - i < sizeof(want) ? len - i : sizeof(want);
+		pattern_fill(want, n, offset + i, seed);
+		if (memcmp(buf + i, want, n)) {
+			for (size_t j = 0;; j++)
+				if (buf[i + j] != want[j])
+					return i + j;
+		}
+		i += n;
+	}
 	return len;
 }
 

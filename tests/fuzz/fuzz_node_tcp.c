@@ -128,6 +128,7 @@ struct harness {
 	bool in_rst;                /* a RST from the peer is being processed */
 	size_t frames_op;           /* frames sent during the current operation */
 	size_t app_budget;          /* bytes the writing watcher may still send */
+	bool trace;                 /* FUZZ_TCP_TRACE set: operations on stderr */
 };
 
 static struct harness H;
@@ -165,12 +166,17 @@ static void fill_pattern(uint8_t *p, uint32_t first, size_t n)
 		p[i] = (uint8_t)(first + i);
 }
 
-/* pattern_ok: true if p[0..n) is the pattern from `first`. */
+/* pattern_ok: true if p[0..n) is the pattern from `first` (else the first
+ * difference goes to stderr). */
 static bool pattern_ok(const uint8_t *p, uint32_t first, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		if (p[i] != (uint8_t)(first + i))
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] != (uint8_t)(first + i)) {
+			fprintf(stderr, "fuzz_node_tcp: byte %zu of %zu (seq %u) is %02x, expected %02x\n",
+				i, n, first + (uint32_t)i, p[i], (uint8_t)(first + i));
 			return false;
+		}
+	}
 	return true;
 }
 
@@ -516,8 +522,13 @@ static size_t build_tcp(const struct seg *g)
 	b[13] = g->flags;
 	nb_put16(b + 14, g->wnd);
 	memcpy(b + TCP_HLEN_MIN, g->opt, ol);
-	fill_pattern(b + hl, g->seq + ((g->flags & TCP_SYN) ? 1 : 0), g->len);
 	size_t len = hl + g->len;
+	/* The payload is the pattern where the receiver will look for it: from
+	 * the data offset written in the header, even a false one. */
+	size_t doff = (size_t)(b[12] >> 4) * 4;
+	if (doff < TCP_HLEN_MIN || doff > len)
+		doff = hl;
+	fill_pattern(b + doff, g->seq + ((g->flags & TCP_SYN) ? 1 : 0), len - doff);
 	uint32_t sum = cksum_pseudo(FAKE_PEER0, FAKE_IP0, IP_PROTO_TCP, (uint16_t)len);
 	uint16_t c = cksum_fold(cksum_partial(b, len, sum));
 	nb_put16(b + 16, g->bad_cksum ? (uint16_t)(c ^ 0x5a5a) : c);
@@ -1176,6 +1187,13 @@ static void run_op(struct cursor *c)
 {
 	uint8_t op = in8(c) % 21;
 	H.frames_op = 0;
+	if (H.trace) {
+		struct tcp_pcb *p = conn();
+		fprintf(stderr, "op %d at %zu left; conn %s una=%u nxt=%u max=%u rcv_nxt=%u adv=%u recvq=%zu\n",
+			op, c->n, p ? tcp_state_name(p->state) : "-", p ? p->snd_una : 0,
+			p ? p->snd_nxt : 0, p ? p->snd_max : 0, p ? p->rcv_nxt : 0, p ? p->rcv_adv : 0,
+			p ? p->rcvbuf.len : 0);
+	}
 	switch (op) {
 	case 0:
 	case 1:
@@ -1330,6 +1348,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&H, 0, sizeof(H));
 	H.lfd = H.cfd = H.ufd = -1;
 	H.app_budget = 256 * 1024;
+	H.trace = getenv("FUZZ_TCP_TRACE") != NULL;
 	H.fs = fake_stack_new(1, FAKE_STATIC_ARP);
 	CHECK(H.fs, "fake_stack_new");
 	H.fs->io.tx = check_tx;

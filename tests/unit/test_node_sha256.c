@@ -1,5 +1,7 @@
 /* test_node_sha256.c: SHA-256 against FIPS 180-4 / NIST example vectors,
- * incremental feeding at every split, and the source pattern. */
+ * incremental feeding at every split, and the source pattern. The digest
+ * tests run once per block implementation (portable C, and the x86 SHA
+ * extensions when this CPU has them), and the two are cross-checked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,13 +99,137 @@ static void test_pattern(void **state)
 	assert_int_equal(pattern_byte(0, 9), (uint8_t)(nb_hash64(1) >> 8));
 }
 
+/* select_impl: group setup; *state names the implementation to force. */
+static int select_portable(void **state)
+{
+	(void)state;
+	return sha256_select(SHA256_IMPL_PORTABLE);
+}
+
+static int select_shani(void **state)
+{
+	(void)state;
+	if (sha256_select(SHA256_IMPL_SHANI) < 0) {
+		print_message("SHA extensions not available on this CPU: skipped\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int select_auto(void **state)
+{
+	(void)state;
+	return sha256_select(SHA256_IMPL_AUTO);
+}
+
+/* Both implementations agree on every length up to 3 blocks and on large
+ * unaligned buffers fed in odd pieces. */
+static void test_impls_agree(void **state)
+{
+	(void)state;
+	if (sha256_select(SHA256_IMPL_SHANI) < 0) {
+		sha256_select(SHA256_IMPL_AUTO);
+		skip();
+	}
+	static uint8_t msg[70001];
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(nb_hash64(i) >> 13);
+	for (size_t len = 0; len <= 200; len++) {
+		uint8_t a[SHA256_LEN], b[SHA256_LEN];
+		sha256_select(SHA256_IMPL_PORTABLE);
+		sha256(msg + 1, len, a);
+		sha256_select(SHA256_IMPL_SHANI);
+		sha256(msg + 1, len, b);
+		assert_memory_equal(a, b, SHA256_LEN);
+	}
+	uint8_t want[SHA256_LEN], got[SHA256_LEN];
+	sha256_select(SHA256_IMPL_PORTABLE);
+	sha256(msg + 3, sizeof(msg) - 3, want);
+	sha256_select(SHA256_IMPL_SHANI);
+	struct sha256 c;
+	sha256_init(&c);
+	for (size_t off = 3, step = 1; off < sizeof(msg); step = step * 3 % 1031 + 1) {
+		size_t n = NB_MIN(step, sizeof(msg) - off);
+		sha256_update(&c, msg + off, n);
+		off += n;
+	}
+	sha256_final(&c, got);
+	assert_memory_equal(got, want, SHA256_LEN);
+	sha256_select(SHA256_IMPL_AUTO);
+}
+
+/* sha256_update2 equals two updates, whether the states match or not. */
+static void test_update2(void **state)
+{
+	(void)state;
+	uint8_t msg[3000];
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 31 + 7);
+	struct sha256 a, b, ra, rb;
+	sha256_init(&a);
+	sha256_init(&b);
+	sha256_init(&ra);
+	sha256_init(&rb);
+	for (size_t off = 0, n = 1; off < sizeof(msg); off += n, n = n * 2 + 1) {
+		n = NB_MIN(n, sizeof(msg) - off);
+		if (off == 63) { /* from here on, b differs from a */
+			sha256_update(&b, "x", 1);
+			sha256_update(&rb, "x", 1);
+		}
+		sha256_update2(&a, &b, msg + off, n);
+		sha256_update(&ra, msg + off, n);
+		sha256_update(&rb, msg + off, n);
+		uint8_t d1[SHA256_LEN], d2[SHA256_LEN];
+		sha256_peek(&a, d1);
+		sha256_peek(&ra, d2);
+		assert_memory_equal(d1, d2, SHA256_LEN);
+		sha256_peek(&b, d1);
+		sha256_peek(&rb, d2);
+		assert_memory_equal(d1, d2, SHA256_LEN);
+	}
+	sha256_update2(&a, &a, "abc", 3); /* the same context twice: hashed once */
+	sha256_update(&ra, "abc", 3);
+	uint8_t d1[SHA256_LEN], d2[SHA256_LEN];
+	sha256_peek(&a, d1);
+	sha256_peek(&ra, d2);
+	assert_memory_equal(d1, d2, SHA256_LEN);
+}
+
+/* pattern_check finds the first wrong byte anywhere in a long buffer. */
+static void test_pattern_check_long(void **state)
+{
+	(void)state;
+	static uint8_t buf[5000];
+	pattern_fill(buf, sizeof(buf), 12345, 9);
+	assert_int_equal(pattern_check(buf, sizeof(buf), 12345, 9), sizeof(buf));
+	for (size_t at = 0; at < sizeof(buf); at += 331) {
+		buf[at] ^= 0x40;
+		assert_int_equal(pattern_check(buf, sizeof(buf), 12345, 9), at);
+		buf[at] ^= 0x40;
+	}
+	for (size_t i = 0; i < 64; i++)
+		assert_int_equal(buf[i], pattern_byte(9, 12345 + i));
+}
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
+	const struct CMUnitTest digests[] = {
 		cmocka_unit_test(test_vectors),
 		cmocka_unit_test(test_million_a),
 		cmocka_unit_test(test_incremental),
-		cmocka_unit_test(test_pattern),
 	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	const struct CMUnitTest rest[] = {
+		cmocka_unit_test(test_pattern),
+		cmocka_unit_test(test_pattern_check_long),
+		cmocka_unit_test(test_impls_agree),
+		cmocka_unit_test(test_update2),
+	};
+	int failed = cmocka_run_group_tests_name("sha256 portable", digests, select_portable, select_auto);
+	if (sha256_select(SHA256_IMPL_SHANI) == 0)
+		failed += cmocka_run_group_tests_name("sha256 shani", digests, select_shani, select_auto);
+	else
+		print_message("SHA extensions not available on this CPU: shani group skipped\n");
+	sha256_select(SHA256_IMPL_AUTO);
+	failed += cmocka_run_group_tests_name("sha256 auto + pattern", rest, select_auto, NULL);
+	return failed;
 }

@@ -80,3 +80,20 @@ artifacts() {
 	python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$d/summary.json"
 }
 check cli:artifacts artifacts
+
+# Impaired links report what they did: links.json/links.txt with verdicts.
+link_report() {
+	local d="$OUT/lossy"
+	[ -f "$d/summary.json" ] || "$NB" -q run "$ROOT/topologies/lossy.topo" --out "$d" || return 1
+	[ -s "$d/links.txt" ] || { echo "no links.txt"; return 1; }
+	python3 - "$d/links.json" <<'PY'
+import json, sys
+links = json.load(open(sys.argv[1]))
+assert len(links) == 2, links
+for l in links:
+    assert l["spec"] == "loss 5%", l
+    assert l["verdict"]["loss"] == "ok", l
+    assert l["sent"] > 1000 and 0.03 < l["loss_rate"] < 0.07, l
+PY
+}
+check cli:link-report link_report
