@@ -268,9 +268,9 @@ void report_format_final(const struct report *rep, bool color, char *buf, size_t
 	const char *off = color ? C_RESET : "";
 	double secs = (double)rep->duration_ns / 1e9;
 	if (rep->result == RUN_PASS) {
-		snprintf(buf, len, "%sPASS%s %s: %d %s, %d %s held (%.1fs)", on, off, rep->lab, rep->n_steps,
+		snprintf(buf, len, "%sPASS%s %s: %d %s, %d %s held (%.1fs, seed %llu)", on, off, rep->lab, rep->n_steps,
 			 plural(rep->n_steps, "step", "steps"), rep->n_expect,
-			 plural(rep->n_expect, "expectation", "expectations"), secs);
+			 plural(rep->n_expect, "expectation", "expectations"), secs, (unsigned long long)rep->seed);
 		return;
 	}
 	const struct report_step *b = rep->first_bad >= 0 ? &rep->steps[rep->first_bad] : NULL;
@@ -284,13 +284,13 @@ void report_format_final(const struct report *rep, bool color, char *buf, size_t
 		if (failed_held > 0)
 			snprintf(also, sizeof(also), "; %d of %d %s failed", failed_held, rep->n_expect,
 				 plural(rep->n_expect, "expectation", "expectations"));
-		snprintf(buf, len, "%sFAIL%s %s: line %d could not be carried out (%s: %s)%s%s (%.1fs)", on, off,
-			 rep->lab, b->line, b->text ? b->text : "", b->reason, also, skipped, secs);
+		snprintf(buf, len, "%sFAIL%s %s: line %d could not be carried out (%s: %s)%s%s (%.1fs, seed %llu)", on, off,
+			 rep->lab, b->line, b->text ? b->text : "", b->reason, also, skipped, secs, (unsigned long long)rep->seed);
 		return;
 	}
-	snprintf(buf, len, "%sFAIL%s %s: %d of %d %s failed (line %d: %s: %s)%s (%.1fs)", on, off, rep->lab,
+	snprintf(buf, len, "%sFAIL%s %s: %d of %d %s failed (line %d: %s: %s)%s (%.1fs, seed %llu)", on, off, rep->lab,
 		 rep->n_expect_failed, rep->n_expect, plural(rep->n_expect, "expectation", "expectations"),
-		 b ? b->line : 0, b && b->text ? b->text : "", b ? b->reason : "", skipped, secs);
+		 b ? b->line : 0, b && b->text ? b->text : "", b ? b->reason : "", skipped, secs, (unsigned long long)rep->seed);
 }
 
 /* ---- escaping ---- */

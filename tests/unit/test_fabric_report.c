@@ -291,16 +291,16 @@ static void test_final_lines(void **state)
 	report_finish(rep, 0);
 	assert_int_equal(rep->result, RUN_PASS);
 	report_format_final(rep, false, line, sizeof(line));
-	assert_string_equal(line, "PASS story: 12 steps, 6 expectations held (3.2s)");
+	assert_string_equal(line, "PASS story: 12 steps, 6 expectations held (3.2s, seed 1)");
 	report_format_final(rep, true, line, sizeof(line));
-	assert_string_equal(line, "\033[1;32mPASS\033[0m story: 12 steps, 6 expectations held (3.2s)");
+	assert_string_equal(line, "\033[1;32mPASS\033[0m story: 12 steps, 6 expectations held (3.2s, seed 1)");
 
 	report_step_end(rep, 7, STEP_FAILED, 0, MS(1), "web digest 3f2a... != c digest 9b1c...");
 	report_finish(rep, 1);
 	assert_int_equal(rep->result, RUN_FAIL);
 	report_format_final(rep, false, line, sizeof(line));
 	assert_string_equal(line, "FAIL story: 1 of 6 expectations failed (line 17: expect web digest == c digest: web "
-				  "digest 3f2a... != c digest 9b1c...) (3.2s)");
+				  "digest 3f2a... != c digest 9b1c...) (3.2s, seed 1)");
 
 	report_step_end(rep, 8, STEP_ERROR, 0, MS(1), "host client: its node is not running");
 	report_step_end(rep, 9, STEP_SKIPPED, 0, 0, "not run");
@@ -308,7 +308,7 @@ static void test_final_lines(void **state)
 	assert_int_equal(rep->result, RUN_ERROR);
 	report_format_final(rep, false, line, sizeof(line));
 	assert_string_equal(line, "FAIL story: line 18 could not be carried out (x: host client: its node is not "
-				  "running); 1 of 6 expectations failed; 1 step skipped (3.2s)");
+				  "running); 1 of 6 expectations failed; 1 step skipped (3.2s, seed 1)");
 
 	/* a non-zero code with every step fine (interrupted) is not a pass */
 	struct report *r2 = report_create("s", "s.topo", 1, 0, NULL, NULL);
@@ -335,7 +335,7 @@ static void test_progress_quiet(void **state)
 	report_finish(rep, 1);
 	char *out = mem_close(&m);
 	assert_string_equal(out, "  [2/3] FAIL  0.000s  2: expect c sent == 1: c had 0 bytes acknowledged\n"
-				 "FAIL q: 1 of 1 expectation failed (line 2: expect c sent == 1: c had 0 bytes acknowledged) (0.1s)\n");
+				 "FAIL q: 1 of 1 expectation failed (line 2: expect c sent == 1: c had 0 bytes acknowledged) (0.1s, seed 1)\n");
 	free(out);
 	report_free(rep);
 }
