@@ -9,6 +9,7 @@
 #define NB_APPS_APP_IMPL_H
 
 #include "app.h"
+#include "sha256.h"
 
 #define APP_DEFAULT_BACKLOG 128
 #define APP_IO_CHUNK 16384
@@ -35,6 +36,32 @@ void app_emit(struct app *a, struct app_report *r);
  * error/detail and reports APP_REP_DONE / APP_REP_FAILED with the totals. */
 void app_finish(struct app *a, bool failed, int error, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* What every server app keeps per accepted connection; each app's own
+ * connection struct begins with one, so the accept loop, the end-of-
+ * connection report and the teardown are shared (app_conn.c). */
+struct app_conn {
+	struct app_conn *next;
+	struct app *app;
+	int fd, id;
+	uint32_t peer;
+	uint16_t pport;
+	uint64_t bytes;              /* bytes received on it */
+	struct sha256 hash;          /* of those bytes */
+};
+
+/* app_accept_all: accepts every connection waiting on lfd. Each gets a
+ * zeroed allocation of size bytes (an app struct beginning with struct
+ * app_conn), is pushed on *list and counted, made no-delay if asked, and
+ * watched for mask with fn(arg = the connection). A connection that cannot
+ * be allocated is aborted. */
+void app_accept_all(struct app *a, int lfd, struct app_conn **list, size_t size, bool nodelay,
+		    unsigned mask, nb_sock_watch_fn fn);
+/* app_conn_end: unlinks c from *list, closes it (RST if err), emits its
+ * CONN_END report with its byte count and digest, and frees it. */
+void app_conn_end(struct app *a, struct app_conn **list, struct app_conn *c, int err);
+/* app_conns_close: closes and frees every connection of *list (app stop). */
+void app_conns_close(struct app *a, struct app_conn **list);
+
 /* app_listen: socket + SO_REUSEADDR + bind(args->addr, args->port) + listen +
  * watch(READ) with fn/arg; fills a->laddr/lport. fd or -errno (nothing left open). */
 int app_listen(struct app *a, const struct app_args *args, nb_sock_watch_fn fn, void *arg);

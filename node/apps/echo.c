@@ -8,13 +8,7 @@
 #include <stdlib.h>
 
 struct echo_conn {
-	struct echo_conn *next;
-	struct app *app;
-	int fd, id;
-	uint32_t peer;
-	uint16_t pport;
-	uint64_t bytes;
-	struct sha256 hash;
+	struct app_conn base;          /* first: the shared part */
 	size_t len, off;              /* buf[off..len) waits to be sent */
 	uint8_t buf[APP_IO_CHUNK];
 };
@@ -23,31 +17,14 @@ struct echo {
 	int lfd;
 	int limit;                    /* connections before DONE; 0 = none */
 	bool nodelay;
-	struct echo_conn *conns;
+	struct app_conn *conns;
 };
 
 /* conn_end: reports and closes one connection (gracefully unless err). */
 static void conn_end(struct app *a, struct echo_conn *c, int err)
 {
 	struct echo *e = a->priv;
-	for (struct echo_conn **pp = &e->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	if (err)
-		nb_abort(a->stack, c->fd);
-	else
-		nb_close(a->stack, c->fd);
-	a->conns_open--;
-	struct app_report r = {
-		.kind = APP_REP_CONN_END, .conn = c->id, .peer_addr = c->peer, .peer_port = c->pport,
-		.bytes = c->bytes, .error = err, .detail = err ? app_strerror(err) : "closed",
-	};
-	sha256_final(&c->hash, r.digest);
-	free(c);
-	app_emit(a, &r);
+	app_conn_end(a, &e->conns, &c->base, err);
 	if (e->limit && a->conns_total >= e->limit && a->conns_open == 0)
 		app_finish(a, false, 0, "%d connections served", a->conns_total);
 }
@@ -59,7 +36,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 	struct nb_stack *s = a->stack;
 	for (;;) {
 		while (c->off < c->len) {
-			ssize_t n = nb_send(s, c->fd, c->buf + c->off, c->len - c->off, NB_MSG_PUSH);
+			ssize_t n = nb_send(s, c->base.fd, c->buf + c->off, c->len - c->off, NB_MSG_PUSH);
 			if (n == -EAGAIN)
 				return;            /* NB_EV_WRITE brings us back */
 			if (n < 0) {
@@ -70,7 +47,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 			a->bytes_out += (uint64_t)n;
 			sha256_update(&a->tx_hash, c->buf + c->off - (size_t)n, (size_t)n);
 		}
-		ssize_t n = nb_recv(s, c->fd, c->buf, sizeof(c->buf), 0);
+		ssize_t n = nb_recv(s, c->base.fd, c->buf, sizeof(c->buf), 0);
 		if (n == -EAGAIN)
 			return;
 		if (n <= 0) {                      /* end of stream, all echoed; or error */
@@ -79,9 +56,9 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 		}
 		c->off = 0;
 		c->len = (size_t)n;
-		c->bytes += (uint64_t)n;
+		c->base.bytes += (uint64_t)n;
 		a->bytes_in += (uint64_t)n;
-		sha256_update(&c->hash, c->buf, (size_t)n);
+		sha256_update(&c->base.hash, c->buf, (size_t)n);
 		sha256_update(&a->rx_hash, c->buf, (size_t)n);
 	}
 }
@@ -90,7 +67,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct echo_conn *c = arg;
-	struct app *a = c->app;
+	struct app *a = c->base.app;
 	app_enter(a);
 	conn_pump(a, c);
 	app_leave(a);
@@ -102,30 +79,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	struct app *a = arg;
 	struct echo *e = a->priv;
 	app_enter(a);
-	for (;;) {
-		uint32_t peer;
-		uint16_t pport;
-		int cfd = nb_accept(s, fd, &peer, &pport);
-		if (cfd < 0)
-			break;
-		struct echo_conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			nb_abort(s, cfd);
-			continue;
-		}
-		c->app = a;
-		c->fd = cfd;
-		c->id = ++a->conns_total;
-		c->peer = peer;
-		c->pport = pport;
-		sha256_init(&c->hash);
-		c->next = e->conns;
-		e->conns = c;
-		a->conns_open++;
-		if (e->nodelay)
-			nb_setsockopt(s, cfd, NB_SO_NODELAY, 1);
-		nb_sock_watch(s, cfd, NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn, c);
-	}
+	app_accept_all(a, fd, &e->conns, sizeof(struct echo_conn), e->nodelay, NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn);
 	app_leave(a);
 }
 
@@ -155,13 +109,7 @@ static void echo_stop(struct app *a)
 	if (!e)
 		return;
 	nb_close(a->stack, e->lfd);
-	while (e->conns) {
-		struct echo_conn *c = e->conns;
-		e->conns = c->next;
-		nb_close(a->stack, c->fd);
-		free(c);
-	}
-	a->conns_open = 0;
+	app_conns_close(a, &e->conns);
 	free(e);
 	a->priv = NULL;
 }

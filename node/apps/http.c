@@ -28,11 +28,7 @@
 #define HTTP_BODY_MAX (UINT64_C(64) << 30)
 
 struct http_conn {
-	struct http_conn *next;
-	struct app *app;
-	int fd, id;
-	uint32_t peer;
-	uint16_t pport;
+	struct app_conn base;          /* first: the shared part */
 	bool peer_eof;
 	uint64_t skip;                    /* request body bytes still to discard */
 	char in[HTTP_REQ_MAX];
@@ -47,15 +43,13 @@ struct http_conn {
 	char text[64];                    /* body of an error response */
 	uint8_t out[APP_IO_CHUNK];
 	size_t out_len, out_off, out_body; /* out[out_body..out_len) is body */
-	uint64_t bytes;
-	struct sha256 hash;
 };
 
 struct http {
 	int lfd;
 	uint64_t seed;
 	bool nodelay;
-	struct http_conn *conns;
+	struct app_conn *conns;
 };
 
 static const char index_text[] =
@@ -66,24 +60,7 @@ static const char index_text[] =
 static void conn_end(struct app *a, struct http_conn *c, int err)
 {
 	struct http *h = a->priv;
-	for (struct http_conn **pp = &h->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	if (err)
-		nb_abort(a->stack, c->fd);
-	else
-		nb_close(a->stack, c->fd);
-	a->conns_open--;
-	struct app_report r = {
-		.kind = APP_REP_CONN_END, .conn = c->id, .peer_addr = c->peer, .peer_port = c->pport,
-		.bytes = c->bytes, .error = err, .detail = err ? app_strerror(err) : "closed",
-	};
-	sha256_final(&c->hash, r.digest);
-	free(c);
-	app_emit(a, &r);
+	app_conn_end(a, &h->conns, &c->base, err);
 }
 
 /* reason: the reason phrase of a status code we send. */
@@ -271,7 +248,7 @@ static bool send_response(struct app *a, struct http_conn *c, int *err)
 			refill(a, c);
 		}
 		bool last = c->hdr_off == c->hdr_len && c->body_off == c->body_len;
-		ssize_t n = nb_send(a->stack, c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		ssize_t n = nb_send(a->stack, c->base.fd, c->out + c->out_off, c->out_len - c->out_off,
 				    last ? NB_MSG_PUSH : 0);
 		if (n == -EAGAIN)
 			return false;
@@ -282,9 +259,9 @@ static bool send_response(struct app *a, struct http_conn *c, int *err)
 		size_t from = c->out_off, to = c->out_off + (size_t)n;
 		if (to > c->out_body) {
 			size_t b0 = NB_MAX(from, c->out_body);
-			sha256_update(&c->hash, c->out + b0, to - b0);
+			sha256_update(&c->base.hash, c->out + b0, to - b0);
 			sha256_update(&a->tx_hash, c->out + b0, to - b0);
-			c->bytes += to - b0;
+			c->base.bytes += to - b0;
 			a->bytes_out += to - b0;
 		}
 		c->out_off = to;
@@ -339,7 +316,7 @@ static void conn_pump(struct app *a, struct http_conn *c)
 			conn_end(a, c, 0);
 			return;
 		}
-		ssize_t n = nb_recv(a->stack, c->fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
+		ssize_t n = nb_recv(a->stack, c->base.fd, c->in + c->in_len, sizeof(c->in) - c->in_len, 0);
 		if (n == -EAGAIN)
 			return;
 		if (n < 0) {
@@ -358,7 +335,7 @@ static void conn_pump(struct app *a, struct http_conn *c)
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct http_conn *c = arg;
-	struct app *a = c->app;
+	struct app *a = c->base.app;
 	app_enter(a);
 	conn_pump(a, c);
 	app_leave(a);
@@ -370,30 +347,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	struct app *a = arg;
 	struct http *h = a->priv;
 	app_enter(a);
-	for (;;) {
-		uint32_t peer;
-		uint16_t pport;
-		int cfd = nb_accept(s, fd, &peer, &pport);
-		if (cfd < 0)
-			break;
-		struct http_conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			nb_abort(s, cfd);
-			continue;
-		}
-		c->app = a;
-		c->fd = cfd;
-		c->id = ++a->conns_total;
-		c->peer = peer;
-		c->pport = pport;
-		sha256_init(&c->hash);
-		c->next = h->conns;
-		h->conns = c;
-		a->conns_open++;
-		if (h->nodelay)
-			nb_setsockopt(s, cfd, NB_SO_NODELAY, 1);
-		nb_sock_watch(s, cfd, NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn, c);
-	}
+	app_accept_all(a, fd, &h->conns, sizeof(struct http_conn), h->nodelay, NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn);
 	app_leave(a);
 }
 
@@ -426,13 +380,7 @@ static void http_stop(struct app *a)
 	if (!h)
 		return;
 	nb_close(a->stack, h->lfd);
-	while (h->conns) {
-		struct http_conn *c = h->conns;
-		h->conns = c->next;
-		nb_close(a->stack, c->fd);
-		free(c);
-	}
-	a->conns_open = 0;
+	app_conns_close(a, &h->conns);
 	free(h);
 	a->priv = NULL;
 }

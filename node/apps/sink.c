@@ -8,52 +8,30 @@
 #include <stdlib.h>
 
 struct sink_conn {
-	struct sink_conn *next;
-	struct app *app;
-	int fd, id;
-	uint32_t peer;
-	uint16_t pport;
-	uint64_t bytes;
-	struct sha256 hash;
+	struct app_conn base;          /* first: the shared part */
+
 };
 
 struct sink {
 	int lfd;
 	int limit;
-	struct sink_conn *conns;
+	struct app_conn *conns;
 };
 
 /* conn_end: unlinks, closes (abort on error), reports and frees c. */
 static void conn_end(struct app *a, struct sink_conn *c, int err)
 {
 	struct sink *k = a->priv;
-	for (struct sink_conn **pp = &k->conns; *pp; pp = &(*pp)->next) {
-		if (*pp == c) {
-			*pp = c->next;
-			break;
-		}
-	}
-	if (err)
-		nb_abort(a->stack, c->fd);
-	else
-		nb_close(a->stack, c->fd);
-	a->conns_open--;
-	struct app_report r = {
-		.kind = APP_REP_CONN_END, .conn = c->id, .peer_addr = c->peer, .peer_port = c->pport,
-		.bytes = c->bytes, .error = err, .detail = err ? app_strerror(err) : "closed by peer",
-	};
-	sha256_final(&c->hash, r.digest);
-	free(c);
-	app_emit(a, &r);
+	app_conn_end(a, &k->conns, &c->base, err);
 	if (k->limit && a->conns_total >= k->limit && a->conns_open == 0)
-		app_finish(a, false, 0, "%d connections received", a->conns_total);
+		app_finish(a, false, 0, "%d connections served", a->conns_total);
 }
 
 /* on_conn: reads until -EAGAIN, hashing; ends the connection at EOF or error. */
 static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 {
 	struct sink_conn *c = arg;
-	struct app *a = c->app;
+	struct app *a = c->base.app;
 	uint8_t buf[APP_IO_CHUNK];
 	app_enter(a);
 	for (;;) {
@@ -64,9 +42,9 @@ static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 			conn_end(a, c, (int)n);
 			break;
 		}
-		c->bytes += (uint64_t)n;
+		c->base.bytes += (uint64_t)n;
 		a->bytes_in += (uint64_t)n;
-		sha256_update(&c->hash, buf, (size_t)n);
+		sha256_update(&c->base.hash, buf, (size_t)n);
 		sha256_update(&a->rx_hash, buf, (size_t)n);
 	}
 	app_leave(a);
@@ -78,28 +56,7 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	struct app *a = arg;
 	struct sink *k = a->priv;
 	app_enter(a);
-	for (;;) {
-		uint32_t peer;
-		uint16_t pport;
-		int cfd = nb_accept(s, fd, &peer, &pport);
-		if (cfd < 0)
-			break;
-		struct sink_conn *c = calloc(1, sizeof(*c));
-		if (!c) {
-			nb_abort(s, cfd);
-			continue;
-		}
-		c->app = a;
-		c->fd = cfd;
-		c->id = ++a->conns_total;
-		c->peer = peer;
-		c->pport = pport;
-		sha256_init(&c->hash);
-		c->next = k->conns;
-		k->conns = c;
-		a->conns_open++;
-		nb_sock_watch(s, cfd, NB_EV_READ | NB_EV_HUP | NB_EV_ERROR, on_conn, c);
-	}
+	app_accept_all(a, fd, &k->conns, sizeof(struct sink_conn), false, NB_EV_READ | NB_EV_HUP | NB_EV_ERROR, on_conn);
 	app_leave(a);
 }
 
@@ -128,13 +85,7 @@ static void sink_stop(struct app *a)
 	if (!k)
 		return;
 	nb_close(a->stack, k->lfd);
-	while (k->conns) {
-		struct sink_conn *c = k->conns;
-		k->conns = c->next;
-		nb_close(a->stack, c->fd);
-		free(c);
-	}
-	a->conns_open = 0;
+	app_conns_close(a, &k->conns);
 	free(k);
 	a->priv = NULL;
 }
