@@ -147,14 +147,15 @@ struct topo_link {
 /* Named things the script creates with `as NAME`. */
 enum topo_obj_kind {
 	TOPO_OBJ_CONN,               /* connect: a TCP connection */
-	TOPO_OBJ_LISTENER,           /* listen: a TCP listener and its app */
+	TOPO_OBJ_LISTENER,           /* listen: a TCP listener and its app (app NONE:
+	                                its connections wait until `accept`) */
 	TOPO_OBJ_APP,                /* app start */
 	TOPO_OBJ_UDP,                /* udp bind / udp send: a UDP socket */
 	TOPO_OBJ_JOB,                /* exec on a kernel host */
 };
 
 enum topo_app {
-	TOPO_APP_NONE,
+	TOPO_APP_NONE,               /* listener: no app; the script accepts (`accept`) */
 	TOPO_APP_SINK,               /* server: reads and discards, digest tracked */
 	TOPO_APP_ECHO,               /* server: sends back what it reads */
 	TOPO_APP_HTTP,               /* server: GET /SIZE answers SIZE bytes of pattern */
@@ -206,6 +207,7 @@ enum topo_step_kind {
 	/* HOST: ... (custom hosts unless noted) */
 	TOPO_STEP_LISTEN,            /* u.listen */
 	TOPO_STEP_CONNECT,           /* u.connect */
+	TOPO_STEP_ACCEPT,            /* u.accept */
 	TOPO_STEP_SEND,              /* u.send */
 	TOPO_STEP_RECV,              /* u.recv */
 	TOPO_STEP_CLOSE,             /* u.close (how unused) */
@@ -238,6 +240,7 @@ enum topo_wait_what {
 	TOPO_WAIT_SENT,              /* obj has sent (been acked for) >= bytes */
 	TOPO_WAIT_DONE,              /* app (source, httpget) finished */
 	TOPO_WAIT_EXITED,            /* exec job exited */
+	TOPO_WAIT_ACCEPT_QUEUE,      /* listener's accept queue holds >= count */
 };
 
 enum topo_expect_what {
@@ -249,6 +252,8 @@ enum topo_expect_what {
 	TOPO_EXPECT_SENT,            /* obj sent bytes op value */
 	TOPO_EXPECT_COUNTER,         /* host's counter op value */
 	TOPO_EXPECT_EXIT,            /* job's exit status == value */
+	TOPO_EXPECT_ACCEPT_QUEUE,    /* listener's accept queue length op value */
+	TOPO_EXPECT_SYN_QUEUE,       /* listener's SYN queue length op value */
 };
 
 struct topo_step {
@@ -261,9 +266,13 @@ struct topo_step {
 		struct {
 			uint16_t port;
 			int backlog;         /* default 16 */
-			enum topo_app app;   /* SINK (default), ECHO or HTTP */
+			enum topo_app app;   /* SINK (default), ECHO, HTTP or NONE */
 			int obj;             /* -1 without `as` */
 		} listen;
+		struct {
+			int listener;        /* a listener of this host with app NONE */
+			int obj;             /* the connection it yields; -1 without `as` */
+		} accept;
 		struct {
 			uint32_t addr;
 			uint16_t port;
@@ -352,6 +361,7 @@ struct topo_step {
 			int obj;
 			enum topo_tcp_state state;
 			uint64_t bytes;
+			uint64_t count;      /* ACCEPT_QUEUE: connections */
 			uint64_t within_ns;  /* always > 0 */
 		} wait;
 		struct {
@@ -370,7 +380,8 @@ struct topo_step {
 			enum topo_cmp op;
 			enum topo_tcp_state state;
 			enum topo_sock_error error;
-			uint64_t value;      /* RECEIVED, SENT (bytes), COUNTER */
+			uint64_t value;      /* RECEIVED, SENT (bytes), COUNTER, ACCEPT_QUEUE,
+			                        SYN_QUEUE */
 			int exit_code;       /* EXIT */
 			char counter[TOPO_PARAM_MAX]; /* COUNTER: "tcp.retransmits" */
 		} expect;
@@ -395,6 +406,8 @@ struct topo {
 	struct topo_step *steps;
 	int n_steps;
 	int warnings;                /* printed by the last parse */
+	int n_lines;                 /* lines in the file: steps parsed later
+	                                (topo_parse_step) are numbered after them */
 };
 
 /* topo_parse_file: reads and checks a topology file. Returns 0 and *out
@@ -405,6 +418,20 @@ int topo_parse_file(const char *path, struct topo **out, FILE *diag);
 /* topo_parse_string: the same for text in memory; `name` stands for the file
  * in messages. text need not be NUL-terminated; NUL bytes are errors. */
 int topo_parse_string(const char *name, const char *text, size_t len, struct topo **out, FILE *diag);
+
+/* topo_parse_step: parses one script line (a step, as in the file) against
+ * t, a topology that parsed, and appends it to t->steps; names it defines
+ * with `as` are added to t->objs and usable by later steps. The line is
+ * numbered t->n_lines + 1 (and n_lines counts it), so messages read
+ * "NAME:LINE:COL" and the step's artifacts never collide with the file's.
+ * Declarations and indented lines are errors. Returns 0, or the number of
+ * errors (> 0) with t unchanged but for n_lines. Diagnostics go to diag. */
+int topo_parse_step(struct topo *t, const char *name, const char *text, size_t len, FILE *diag);
+
+/* topo_drop_script: forgets the steps and the names they define, keeping
+ * the lab: for a lab brought up without running its script, whose steps
+ * are then given one by one (topo_parse_step). */
+void topo_drop_script(struct topo *t);
 
 /* topo_free: frees everything; NULL is fine. */
 void topo_free(struct topo *t);

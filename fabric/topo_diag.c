@@ -8,10 +8,14 @@
 
 static const char *const sev_name[] = {"error", "warning", "note"};
 
-/* find_line: the start and length of line `no` (1-based) of the text. */
+/* find_line: the start and length of line `no` (1-based, counting from
+ * cx->line_offset + 1) of the text; false if the text does not hold it. */
 static bool find_line(const struct topo_ctx *cx, int no, const char **start, int *len)
 {
 	size_t off = 0;
+	no -= cx->line_offset;
+	if (no < 1)
+		return false;
 	for (int i = 1; i < no; i++) {
 		const char *nl = memchr(cx->text + off, '\n', cx->len - off);
 		if (!nl)

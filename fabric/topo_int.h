@@ -49,6 +49,8 @@ struct topo_ctx {
 	const char *name;            /* file name for messages */
 	const char *text;
 	size_t len;
+	int line_offset;             /* the text's first line is line_offset + 1
+	                                (0 for a file; a live step follows the file) */
 	FILE *diag;
 	int errors, warnings;
 	bool stopped;                /* TOPO_ERRORS_MAX reached */

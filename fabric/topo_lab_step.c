@@ -58,6 +58,19 @@ static int cmp_of(struct topo_ctx *cx, const struct topo_line *l, int i, bool eq
 	return -1;
 }
 
+/* bare_listener: is ob a listener without an app? Then no bytes pass
+ * through it: they are counted on the connections accepted from it. Says
+ * so at word i (about `what`) and returns true. */
+static bool bare_listener(struct topo_ctx *cx, const struct topo_line *l, int i, const struct topo_obj *ob,
+			  const char *what)
+{
+	if (ob->kind != TOPO_OBJ_LISTENER || ob->app != TOPO_APP_NONE)
+		return false;
+	topo_err_at(cx, l, i, "'%s' is a listener without an app, so it has no %s: the connections accepted "
+		    "from it do ('HOST: accept %s as NAME')", ob->name, what, ob->name);
+	return true;
+}
+
 static int st_link(struct topo_ctx *cx, const struct topo_line *l, struct topo_step *s)
 {
 	struct topo *t = cx->t;
@@ -197,6 +210,8 @@ static int st_wait(struct topo_ctx *cx, const struct topo_line *l, struct topo_s
 			topo_err_at(cx, l, 1, "'%s' is a job: wait for 'exited'", ob->name);
 			return -1;
 		}
+		if (bare_listener(cx, l, 1, ob, "bytes to count"))
+			return -1;
 		if (topo_word_size(cx, l, 3, l->tok[2].s, &s->u.wait.bytes))
 			return -1;
 		return w == 4 ? 0 : topo_extra(cx, l, 4);
@@ -211,6 +226,17 @@ static int st_wait(struct topo_ctx *cx, const struct topo_line *l, struct topo_s
 			return -1;
 		}
 		return w == 3 ? 0 : topo_extra(cx, l, 3);
+	}
+	if (is(l, 2, "accept-queue")) {
+		s->u.wait.what = TOPO_WAIT_ACCEPT_QUEUE;
+		if (ob->kind != TOPO_OBJ_LISTENER) {
+			topo_err_at(cx, l, 1, "only listeners have an accept queue; '%s' is a %s", ob->name,
+				    topo_obj_kind_name(ob->kind));
+			return -1;
+		}
+		if (topo_word_uint(cx, l, 3, "accept-queue", 1, 65535, &s->u.wait.count))
+			return -1;
+		return w == 4 ? 0 : topo_extra(cx, l, 4);
 	}
 	if (is(l, 2, "exited")) {
 		s->u.wait.what = TOPO_WAIT_EXITED;
@@ -274,6 +300,8 @@ static int digest_side(struct topo_ctx *cx, const struct topo_line *l, int i, in
 		return i + 2 + is(l, i + 2, "digest");
 	}
 	*src = TOPO_DSRC_OBJ;
+	if (bare_listener(cx, l, i, ob, "digest"))
+		return -1;
 	if (!is(l, i + 1, "digest")) {
 		topo_err_at(cx, l, i + 1, is(l, i + 1, "output") ? "'output' is what a job printed; '%s' is a %s" :
 			    "expected 'digest' after '%s'", ob->name, topo_obj_kind_name(ob->kind));
@@ -302,7 +330,7 @@ static int st_digest(struct topo_ctx *cx, const struct topo_line *l, struct topo
 static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo_step *s)
 {
 	static const char *const whats[] = {"state", "error", "digest", "received", "sent", "counter", "exit",
-					    "output", NULL};
+					    "output", "accept-queue", "syn-queue", NULL};
 	static const char *const errs[] = {"none", "refused", "timedout", "reset", "unreachable", NULL};
 	struct topo *t = cx->t;
 	uint64_t v;
@@ -353,7 +381,7 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 	if (k == 2 || k == 7)
 		return st_digest(cx, l, s);
 	unsigned need = k == 0 ? OBJ(TOPO_OBJ_CONN) : k == 1 ? OBJ(TOPO_OBJ_CONN) | OBJ(TOPO_OBJ_UDP) :
-			k == 6 ? OBJ(TOPO_OBJ_JOB) : DATA_OBJS;
+			k == 6 ? OBJ(TOPO_OBJ_JOB) : k >= 8 ? OBJ(TOPO_OBJ_LISTENER) : DATA_OBJS;
 	if (!(need & OBJ(ob->kind))) {
 		topo_err_at(cx, l, 2, "'%s' does not apply to '%s', a %s", whats[k], ob->name, topo_obj_kind_name(ob->kind));
 		return -1;
@@ -379,7 +407,15 @@ static int st_expect(struct topo_ctx *cx, const struct topo_line *l, struct topo
 		return topo_extra(cx, l, 4);
 	case 3: case 4:
 		s->u.expect.what = k == 3 ? TOPO_EXPECT_RECEIVED : TOPO_EXPECT_SENT;
+		if (bare_listener(cx, l, 1, ob, "bytes to count"))
+			return -1;
 		if (cmp_of(cx, l, 3, false, &s->u.expect.op) || topo_word_size(cx, l, 4, whats[k], &s->u.expect.value))
+			return -1;
+		return topo_extra(cx, l, 5);
+	case 8: case 9:
+		s->u.expect.what = k == 8 ? TOPO_EXPECT_ACCEPT_QUEUE : TOPO_EXPECT_SYN_QUEUE;
+		if (cmp_of(cx, l, 3, false, &s->u.expect.op) ||
+		    topo_word_uint(cx, l, 4, whats[k], 0, 65535, &s->u.expect.value))
 			return -1;
 		return topo_extra(cx, l, 5);
 	default:

@@ -171,6 +171,15 @@ struct topo_loc topo_loc_of(const struct topo_line *l, int i)
 
 /* --- the driver --- */
 
+/* topo_is_decl_word: lab, seed, defaults, host, switch or link. */
+static bool topo_is_decl_word(const char *w)
+{
+	for (int d = 0; decl_words[d]; d++)
+		if (!strcmp(w, decl_words[d]))
+			return true;
+	return false;
+}
+
 static bool is_step_word(const struct topo_line *l)
 {
 	static const char *const steps[] = {"set", "partition", "heal", "kill", "restart", "sleep",
@@ -277,6 +286,7 @@ int topo_parse_string(const char *name, const char *text, size_t len, struct top
 			handle_line(&cx, l);
 		else if (l->indent == 0)
 			cx.blk = BLK_SKIP;
+		cx.t->n_lines = no;
 	}
 	if (!cx.lab_checked && !cx.stopped)
 		topo_check_lab(&cx);
@@ -292,6 +302,47 @@ done:
 	else
 		*out = cx.t;
 	return errors;
+}
+
+int topo_parse_step(struct topo *t, const char *name, const char *text, size_t len, FILE *diag)
+{
+	struct topo_ctx cx = {.t = t, .name = name ? name : "<step>", .text = text, .diag = diag,
+			      .line_offset = t->n_lines, .lab_line = 1, .lab_checked = true,
+			      .cap_steps = t->n_steps, .cap_objs = t->n_objs};
+	struct topo_line *l = malloc(sizeof *l);
+	int no = ++t->n_lines;
+	size_t next;
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;                           /* one line, with or without its end */
+	cx.len = len;
+	cx.first_step_line = no;
+	if (!l) {
+		topo_report(&cx, TOPO_ERROR, 0, 0, 0, "out of memory");
+	} else if (memchr(text, '\n', len)) {
+		topo_report(&cx, TOPO_ERROR, no, 1, 1, "a step is one line; give steps one at a time");
+	} else if (topo_lex_line(&cx, 0, no, l, &next) == 0) {
+		if (l->ntok == 0)
+			topo_report(&cx, TOPO_ERROR, no, 1, 0, "no step given: write one such as 'kill b' or "
+				    "'a: ping 10.0.0.2'");
+		else if (l->indent > 0)
+			topo_err_at(&cx, l, 0, "a step is not indented");
+		else if (!is_step_word(l) && !l->tok[0].quoted && topo_is_decl_word(l->tok[0].s))
+			topo_err_at(&cx, l, 0, "'%s' is a declaration: the lab is up, so it takes script steps only",
+				    l->tok[0].s);
+		else
+			topo_step_line(&cx, l);
+	}
+	free(l);
+	free(cx.poison);
+	return cx.errors;
+}
+
+void topo_drop_script(struct topo *t)
+{
+	for (int i = 0; i < t->n_steps; i++)
+		topo_step_free(&t->steps[i]);
+	t->n_steps = 0;
+	t->n_objs = 0;
 }
 
 int topo_parse_file(const char *path, struct topo **out, FILE *diag)

@@ -12,7 +12,7 @@
 #define OBJ(k) (1u << (k))
 
 static const char *const actions[] = {"listen", "connect", "send", "recv", "close", "shutdown", "abort",
-				      "app", "ping", "udp", "exec", NULL};
+				      "app", "ping", "udp", "exec", "accept", NULL};
 static const char *const keywords[] = {"lab", "seed", "defaults", "host", "switch", "link", "set",
 				       "partition", "heal", "kill", "restart", "sleep", "wait", "expect",
 				       "dump", NULL};
@@ -21,7 +21,7 @@ static const char *const tcp_state_upper[] = {"CLOSED", "LISTEN", "SYN_SENT", "S
 					      "TIME_WAIT"};
 static const char *const app_names[] = {"none", "sink", "echo", "http", "source", "httpget"};
 static const char *const step_names[] = {
-	"listen", "connect", "send", "recv", "close", "shutdown", "abort", "app start", "app stop", "ping",
+	"listen", "connect", "accept", "send", "recv", "close", "shutdown", "abort", "app start", "app stop", "ping",
 	"udp bind", "udp send", "exec", "set", "link set", "link down", "link up", "partition", "heal",
 	"kill", "restart", "sleep", "wait", "expect", "dump"};
 
@@ -89,7 +89,7 @@ static int st_listen(struct topo_ctx *cx, const struct topo_line *l, int h, stru
 {
 	static const char *const names[] = {"backlog", "as", "app", NULL};
 	static const int takes[] = {1, 1, 1};
-	static const char *const apps[] = {"sink", "echo", "http", NULL};
+	static const char *const apps[] = {"sink", "echo", "http", "none", NULL};
 	struct opts o = {names, {0}};
 	uint64_t v;
 	int i = is(l, 2, "tcp") ? 3 : 2;
@@ -111,7 +111,7 @@ static int st_listen(struct topo_ctx *cx, const struct topo_line *l, int h, stru
 			topo_unknown_word(cx, l, o.at[2] + 1, "server app", apps);
 			return -1;
 		}
-		s->u.listen.app = (enum topo_app)(TOPO_APP_SINK + k);
+		s->u.listen.app = k == 3 ? TOPO_APP_NONE : (enum topo_app)(TOPO_APP_SINK + k);
 	}
 	if (o.at[1] && (s->u.listen.obj = topo_def_obj(cx, l, o.at[1] + 1, TOPO_OBJ_LISTENER, s->u.listen.app, h)) < 0)
 		return -1;
@@ -131,6 +131,29 @@ static int st_connect(struct topo_ctx *cx, const struct topo_line *l, int h, str
 		return -1;
 	s->u.connect.nodelay = o.at[2] != 0;
 	if (o.at[1] && (s->u.connect.obj = topo_def_obj(cx, l, o.at[1] + 1, TOPO_OBJ_CONN, TOPO_APP_NONE, h)) < 0)
+		return -1;
+	return 0;
+}
+
+/* st_accept: HOST: accept LISTENER [as NAME]: one connection off the
+ * accept queue of a listener without an app. */
+static int st_accept(struct topo_ctx *cx, const struct topo_line *l, int h, struct topo_step *s)
+{
+	static const char *const names[] = {"as", NULL};
+	static const int takes[] = {1};
+	struct opts o = {names, {0}};
+	s->u.accept.obj = -1;
+	if ((s->u.accept.listener = topo_ref_obj(cx, l, 2, OBJ(TOPO_OBJ_LISTENER), h, "listener")) < 0)
+		return -1;
+	const struct topo_obj *ob = &cx->t->objs[s->u.accept.listener];
+	if (ob->app != TOPO_APP_NONE) {
+		topo_err_at(cx, l, 2, "'%s' has an app (%s) that accepts its connections itself; listen with "
+			    "'app none' to accept them with 'accept'", ob->name, topo_app_name(ob->app));
+		return -1;
+	}
+	if (scan_opts(cx, l, 3, &o, takes, "accept"))
+		return -1;
+	if (o.at[0] && (s->u.accept.obj = topo_def_obj(cx, l, o.at[0] + 1, TOPO_OBJ_CONN, TOPO_APP_NONE, h)) < 0)
 		return -1;
 	return 0;
 }
@@ -164,7 +187,8 @@ static int st_send_recv(struct topo_ctx *cx, const struct topo_line *l, int h, s
 static int st_close(struct topo_ctx *cx, const struct topo_line *l, int h, struct topo_step *s)
 {
 	static const char *const hows[] = {"rd", "wr", "both", NULL};
-	unsigned mask = s->kind == TOPO_STEP_CLOSE ? OBJ(TOPO_OBJ_CONN) | OBJ(TOPO_OBJ_UDP) : OBJ(TOPO_OBJ_CONN);
+	unsigned mask = s->kind == TOPO_STEP_CLOSE ? OBJ(TOPO_OBJ_CONN) | OBJ(TOPO_OBJ_UDP) | OBJ(TOPO_OBJ_LISTENER)
+						   : OBJ(TOPO_OBJ_CONN);
 	s->u.close.obj = topo_ref_obj(cx, l, 2, mask, h, "connection");
 	s->u.close.how = TOPO_SHUT_WR;
 	if (s->u.close.obj < 0)
@@ -422,7 +446,7 @@ static int host_step(struct topo_ctx *cx, struct topo_line *l, struct topo_step 
 	static const enum topo_step_kind kinds[] = {
 		TOPO_STEP_LISTEN, TOPO_STEP_CONNECT, TOPO_STEP_SEND, TOPO_STEP_RECV, TOPO_STEP_CLOSE,
 		TOPO_STEP_SHUTDOWN, TOPO_STEP_ABORT, TOPO_STEP_APP_START, TOPO_STEP_PING, TOPO_STEP_UDP_BIND,
-		TOPO_STEP_EXEC};
+		TOPO_STEP_EXEC, TOPO_STEP_ACCEPT};
 	int a = 0;
 	if (l->ntok < 2) {
 		topo_err_at(cx, l, 1, "'%s:' wants an action such as connect, listen or ping", l->tok[0].s);
@@ -446,7 +470,8 @@ static int host_step(struct topo_ctx *cx, struct topo_line *l, struct topo_step 
 	case 7: return st_app(cx, l, s->host, s);
 	case 8: return st_ping(cx, l, s->host, s);
 	case 9: return st_udp(cx, l, s->host, s);
-	default: return st_exec(cx, l, s->host, s);
+	case 10: return st_exec(cx, l, s->host, s);
+	default: return st_accept(cx, l, s->host, s);
 	}
 }
 

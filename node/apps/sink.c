@@ -8,8 +8,7 @@
 #include <stdlib.h>
 
 struct sink_conn {
-	struct app_conn base;          /* first: the shared part */
-
+	struct app_conn base;          /* all a sink keeps per connection */
 };
 
 struct sink {
