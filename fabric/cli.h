@@ -30,6 +30,18 @@ int cmd_ss(int argc, char **argv, struct cli_common *c);
 int cmd_exec(int argc, char **argv, struct cli_common *c);
 int cmd_clean(int argc, char **argv, struct cli_common *c);
 int cmd_check(int argc, char **argv, struct cli_common *c);
+int cmd_do(int argc, char **argv, struct cli_common *c);      /* do LAB STEP: a live step (cli_do.c) */
+
+struct lab;
+struct topo;
+/* cli_do_open: the lab's request socket for `nestbed do`, listening (make
+ * it before telling the user the lab is up). The fd, or -1. */
+int cli_do_open(const struct lab *lab);
+/* cli_do_serve: holds a lab that is up (built from t) and runs the steps
+ * `nestbed do` sends on fd (from cli_do_open; -1: none), one at a time,
+ * until stop() returns true; then ends the programs those steps started
+ * and closes and removes the socket. The lab is the caller's to take down. */
+void cli_do_serve(struct lab *lab, struct topo *t, int fd, bool (*stop)(void));
 
 /* cli_node_bin: path of nestbed-node: $NESTBED_NODE, else next to this
  * executable. Writes into buf; false (with a message) if not found. */

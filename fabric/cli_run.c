@@ -1,7 +1,8 @@
 /* cli_run.c: `nestbed run` and `nestbed up`: a lab's whole life.
  *
  *   run FILE: parse -> lab_up -> script -> final dumps -> reports -> lab_down
- *   up FILE:  parse -> lab_up -> stay up until `nestbed down LAB` (SIGTERM)
+ *   up FILE:  parse -> lab_up -> stay up, taking `nestbed do` steps, until
+ *             `nestbed down LAB` (SIGTERM)
  *
  * Nodes die with the process that spawned them (PR_SET_PDEATHSIG), so a lab
  * that must outlive the command (`up`, `run --keep` after a failure) is run
@@ -137,8 +138,11 @@ static int prepare(const struct run_args *a, const struct cli_common *c, struct 
 	return -1;
 }
 
-/* supervise: the lab outlives the command: wait for SIGTERM (nestbed down). */
-static void supervise(struct lab *lab)
+/* supervise: the lab outlives the command: run the steps `nestbed do`
+ * sends on do_fd (cli_do_open, made before the verdict so that `do` works
+ * as soon as the command has returned) until SIGTERM (nestbed down), then
+ * take the lab down. */
+static void supervise(struct lab *lab, struct topo *t, int do_fd)
 {
 	int nul = open("/dev/null", O_RDWR);
 	if (nul >= 0) {
@@ -148,8 +152,7 @@ static void supervise(struct lab *lab)
 		close(nul);
 	}
 	setsid();
-	while (!stop_requested)
-		pause();
+	cli_do_serve(lab, t, do_fd, stop_check);
 	lab_down(lab);
 }
 
@@ -260,10 +263,11 @@ int cmd_run(int argc, char **argv, struct cli_common *c)
 		fprintf(stderr, "nestbed: %s\n", err);
 	const char *lab = ss.t->name;
 	if (ss.a.keep && code != 0 && !stop_requested) {
-		fprintf(stderr, "lab %s kept up: nestbed ss %s:HOST, nestbed exec %s:HOST CMD, "
-			"nestbed down %s\n", lab, lab, lab, lab);
+		fprintf(stderr, "lab %s kept up: nestbed do %s STEP, nestbed ss %s:HOST, nestbed exec %s:HOST CMD, "
+			"nestbed down %s\n", lab, lab, lab, lab, lab);
+		int do_fd = cli_do_open(&ss.lab);
 		send_verdict(ss.verdict_fd, code);
-		supervise(&ss.lab);
+		supervise(&ss.lab, ss.t, do_fd);
 	} else {
 		lab_down(&ss.lab);
 		send_verdict(ss.verdict_fd, code);
@@ -288,11 +292,14 @@ int cmd_up(int argc, char **argv, struct cli_common *c)
 	const struct topo *t = ss.t;
 	if (!c->quiet)
 		fprintf(stderr, "lab %s is up (seed %llu): %d hosts, %d links; artifacts in %s\n"
-			"  nestbed ss %s:HOST | nestbed exec %s:HOST CMD | nestbed down %s\n",
+			"  nestbed do %s STEP | nestbed ss %s:HOST | nestbed exec %s:HOST CMD | nestbed down %s\n",
 			t->name, (unsigned long long)ss.o.seed, t->n_hosts, t->n_links, ss.outdir, t->name,
-			t->name, t->name);
+			t->name, t->name, t->name);
+	/* The script is not run: live steps start afresh, free to use its names. */
+	topo_drop_script(ss.t);
+	int do_fd = cli_do_open(&ss.lab);
 	send_verdict(ss.verdict_fd, 0);
-	supervise(&ss.lab);
+	supervise(&ss.lab, ss.t, do_fd);
 	topo_free(ss.t);
 	return 0;
 }

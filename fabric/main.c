@@ -18,6 +18,7 @@ static const char usage_text[] =
 	"  check FILE          parse and check a topology file; create nothing\n"
 	"  up FILE [--seed N] [--out DIR]\n"
 	"                      bring a lab up and leave it running (script not run)\n"
+	"  do LAB STEP         run one script step live on a lab that is up (fault, action, expect)\n"
 	"  down LAB            take a lab down (nodes, namespaces, links)\n"
 	"  list                labs that are up\n"
 	"  ss [LAB:]HOST [-e|--json]\n"
@@ -43,7 +44,7 @@ struct subcommand {
 
 static const struct subcommand subcommands[] = {
 	{"run", cmd_run}, {"check", cmd_check}, {"up", cmd_up}, {"down", cmd_down},
-	{"list", cmd_list}, {"ss", cmd_ss}, {"exec", cmd_exec}, {"clean", cmd_clean},
+	{"list", cmd_list}, {"ss", cmd_ss}, {"exec", cmd_exec}, {"clean", cmd_clean}, {"do", cmd_do},
 };
 
 static bool prefix_ok(const char *p)

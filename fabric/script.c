@@ -189,15 +189,14 @@ const char *script_log_tail(const char *path, char *buf, size_t len)
 
 /* ---- the loop ---- */
 
-/* run_step: one step, by kind. */
-static void run_step(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
+void script_step_run(struct script_ctx *cx, const struct topo_step *s, struct step_res *res)
 {
 	switch (s->kind) {
 	case TOPO_STEP_PING: script_step_ping(cx, s, res); break;
 	case TOPO_STEP_EXEC: script_step_exec(cx, s, res); break;
 	case TOPO_STEP_WAIT: script_step_wait(cx, s, res); break;
 	case TOPO_STEP_EXPECT: script_step_expect(cx, s, res); break;
-	case TOPO_STEP_LISTEN: case TOPO_STEP_CONNECT: case TOPO_STEP_SEND: case TOPO_STEP_RECV:
+	case TOPO_STEP_LISTEN: case TOPO_STEP_CONNECT: case TOPO_STEP_ACCEPT: case TOPO_STEP_SEND: case TOPO_STEP_RECV:
 	case TOPO_STEP_CLOSE: case TOPO_STEP_SHUTDOWN: case TOPO_STEP_ABORT: case TOPO_STEP_APP_START:
 	case TOPO_STEP_APP_STOP: case TOPO_STEP_UDP_BIND: case TOPO_STEP_UDP_SEND:
 		script_step_host(cx, s, res);
@@ -237,7 +236,7 @@ int script_run(struct lab *lab, const struct topo *t, struct report *rep)
 		}
 		struct step_res res = {.outcome = STEP_OK};
 		report_step_begin(rep, i);
-		run_step(&cx, s, &res);
+		script_step_run(&cx, s, &res);
 		uint64_t end = script_now_ns();
 		snprintf(rep->steps[i].detail, sizeof(rep->steps[i].detail), "%s", res.detail);
 		if (res.outcome == STEP_OK)

@@ -57,6 +57,26 @@ int script_run(struct lab *lab, const struct topo *t, struct report *rep);
  * as an error and the rest are skipped ("interrupted"). By default cli_stop_requested() (cli_run.c) if linked. */
 void script_set_interrupt(bool (*stop)(void));
 
+/* A lab that is up, taking steps one at a time (`nestbed do`;
+ * script_live.c). Steps are parsed against the lab's topology t, appended
+ * to it (names they define serve later steps) and run as a file's steps
+ * are; programs they start in the background stay until script_live_free. */
+struct script_live;
+/* script_live_new: a session on lab (up, built from t). NULL if out of memory. */
+struct script_live *script_live_new(struct lab *lab, struct topo *t);
+/* script_live_do: parses line (one script step, as in a file) and runs it.
+ * Writes the step's outcome line ("ok  0.012s  57: kill b (detail)" or
+ * "FAIL ...: reason"), and any socket table under it, to out; parse
+ * errors to err. Returns 0 (done, and its expectation held), 1 (it failed
+ * or could not be carried out) or 2 (it did not parse: nothing was done). */
+int script_live_do(struct script_live *lv, const char *line, FILE *out, FILE *err);
+/* script_live_poll: reaps background programs that ended (call it now
+ * and then between steps). */
+void script_live_poll(struct script_live *lv);
+/* script_live_free: ends programs still running (as a run's end does) and
+ * frees the session; NULL is fine. */
+void script_live_free(struct script_live *lv);
+
 /* What a ping saw (either kind of host). */
 struct script_ping_stats {
 	int sent, received, errors;

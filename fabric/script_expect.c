@@ -123,6 +123,18 @@ static void wait_reason(const struct topo_step *s, const char *name, const struc
 		else
 			snprintf(out, len, "%s is not done after %s (it is %s%s)", name, t, status, errtext);
 		return;
+	case TOPO_WAIT_ACCEPT_QUEUE: {
+		char aq[16], sq[16];
+		key(r, "accept_q", aq, sizeof(aq));
+		key(r, "syn_q", sq, sizeof(sq));
+		if (never)
+			snprintf(out, len, "%s holds %s connection(s) ready to accept and can get no more (it is %s)",
+				 name, aq, st);
+		else
+			snprintf(out, len, "%s holds %s of %" PRIu64 " connections ready to accept after %s (syn_q %s)",
+				 name, aq, s->u.wait.count, t, sq);
+		return;
+	}
 	case TOPO_WAIT_EXITED:
 		break;
 	}
@@ -141,6 +153,7 @@ void script_step_wait(struct script_ctx *cx, const struct topo_step *s, struct s
 	case TOPO_WAIT_STATE: snprintf(cond, sizeof(cond), "state %s", topo_tcp_state_name(s->u.wait.state)); break;
 	case TOPO_WAIT_RECEIVED: snprintf(cond, sizeof(cond), "received %" PRIu64, s->u.wait.bytes); break;
 	case TOPO_WAIT_SENT: snprintf(cond, sizeof(cond), "sent %" PRIu64, s->u.wait.bytes); break;
+	case TOPO_WAIT_ACCEPT_QUEUE: snprintf(cond, sizeof(cond), "accept_q %" PRIu64, s->u.wait.count); break;
 	default: snprintf(cond, sizeof(cond), "done"); break;
 	}
 	struct nodeproc_reply r;
@@ -272,6 +285,18 @@ void script_step_expect(struct script_ctx *cx, const struct topo_step *s, struct
 			step_fail(res, "%s %s %" PRIu64 " bytes, expected %s %" PRIu64 "%s%s%s", name, rx ? "received" : "sent",
 				  v, cmp_names[s->u.expect.op], s->u.expect.value, strcmp(err, "none") ? " (error " : "",
 				  strcmp(err, "none") ? err : "", strcmp(err, "none") ? ")" : "");
+		break;
+	}
+	case TOPO_EXPECT_ACCEPT_QUEUE:
+	case TOPO_EXPECT_SYN_QUEUE: {
+		const char *q = s->u.expect.what == TOPO_EXPECT_ACCEPT_QUEUE ? "accept_q" : "syn_q";
+		uint64_t v = script_reply_u64(&r, q, 0);
+		if (compare(v, s->u.expect.op, s->u.expect.value))
+			snprintf(res->detail, sizeof(res->detail), "%s %s %" PRIu64 " (backlog %" PRIu64 ")", name, q, v,
+				 script_reply_u64(&r, "backlog", 0));
+		else
+			step_fail(res, "%s %s is %" PRIu64 ", expected %s %" PRIu64 " (backlog %" PRIu64 ", %s)", name, q, v,
+				  cmp_names[s->u.expect.op], s->u.expect.value, script_reply_u64(&r, "backlog", 0), st);
 		break;
 	}
 	default:

@@ -102,6 +102,10 @@ void script_jobs_finish(struct script_ctx *cx);
 /* script_job_tail: the last line of the job's stderr, else of its stdout. */
 const char *script_job_tail(const struct script_job *j, char *buf, size_t len);
 
+/* script_step_run: carries out one step (cx->step is its index), by kind,
+ * into res (script.c). */
+void script_step_run(struct script_ctx *cx, const struct topo_step *s, struct step_res *res);
+
 /* Step kinds (script_steps.c, script_expect.c, script_ping.c). */
 void script_step_host(struct script_ctx *cx, const struct topo_step *s, struct step_res *res);
 void script_step_lab(struct script_ctx *cx, const struct topo_step *s, struct step_res *res);

@@ -51,6 +51,14 @@ static void connect_done(const struct nodeproc_reply *r, struct step_res *res)
 		snprintf(res->detail, sizeof(res->detail), "from port %s", lport);
 }
 
+static void accept_done(const struct nodeproc_reply *r, struct step_res *res)
+{
+	char peer[40] = "", q[16] = "";
+	nodeproc_reply_get(r, "peer", peer, sizeof(peer));
+	nodeproc_reply_get(r, "accept_q", q, sizeof(q));
+	snprintf(res->detail, sizeof(res->detail), "from %s; %s more waiting", peer, q[0] ? q : "?");
+}
+
 static void send_done(const struct nodeproc_reply *r, struct step_res *res)
 {
 	uint64_t pending = script_reply_u64(r, "pending", 0);
@@ -116,6 +124,11 @@ void script_step_host(struct script_ctx *cx, const struct topo_step *s, struct s
 		if (s->u.connect.nodelay)
 			strncat(req, " nodelay", sizeof(req) - strlen(req) - 1);
 		done = connect_done;
+		break;
+	case TOPO_STEP_ACCEPT:
+		snprintf(req, sizeof(req), "accept %s %s", cx->t->objs[s->u.accept.listener].name,
+			 script_obj_name(cx, s->u.accept.obj, nb, sizeof(nb)));
+		done = accept_done;
 		break;
 	case TOPO_STEP_SEND:
 		name = script_obj_name(cx, s->u.send.obj, nb, sizeof(nb));

@@ -2,8 +2,12 @@
  * Each works on a NAMED object (script_obj.h): the script's `as NAME`, or a
  * name the runner makes up (_step12).
  *
- *   listen NAME PORT [backlog N] [app sink|echo|http]
- *                              -> ok name= port= app=
+ *   listen NAME PORT [backlog N] [app sink|echo|http|none]
+ *                              -> ok name= port= app=   (app none: nothing
+ *                                 accepts; connections wait on the queue)
+ *   accept LISTENER NAME       -> ok name= peer=A.B.C.D:P state= accept_q=
+ *                                 the oldest connection on the accept queue
+ *                                 of a listener without an app, as NAME
  *   connect NAME ADDR:PORT [from PORT] [nodelay]
  *                              -> ok name= state= error=   (at once; the
  *                                 outcome shows in obj / wait)
@@ -22,23 +26,24 @@
  *   udp NAME send ADDR:PORT BYTES [from PORT]   -> ok sent= error=
  *   obj [NAME]                 -> ok name= kind= state= error= sent= received=
  *                                 read= queued= pending= buffered= conns= done=0|1
- *                                 [app= status=] bytes= digest= digest_sent=
+ *                                 [app= status= backlog= accept_q= syn_q=]
+ *                                 bytes= digest= digest_sent=
  *                                 digest_received=      (no NAME: one data
  *                                 line per object, then ok count=)
- *   wait NAME state S|received BYTES|sent BYTES|done within T
+ *   wait NAME state S|received BYTES|sent BYTES|done|accept_q N within T
  *                              -> ok waited_ns= <obj keys>  when it holds
  *                                 err timeout waited_ns= want= <obj keys>
  *                                 err never want= <obj keys>  (it cannot
  *                                 happen any more: refused, reset, app failed)
  *   counter [NAME]             -> ok name=tcp.retransmits value=N
  *
- * Waits are answered from cmd_script_after_io(), which the event loop runs
- * after every iteration, so a reply leaves in the same iteration that made
- * the condition true; a timer in the stack's heap ends them at T.
+ * Waits (cmd_script_wait.c) are answered from cmd_script_after_io(), which
+ * the event loop runs after every iteration, so a reply leaves in the same
+ * iteration that made the condition true; a timer in the stack's heap ends
+ * them at T.
  */
-#include "cmd.h"
+#include "cmd_script_int.h"
 
-#include "script_obj.h"
 #include "stats.h"
 
 #include <errno.h>
@@ -49,38 +54,23 @@
 #include <string.h>
 #include <sys/socket.h>
 
-enum wait_what { WAIT_STATE, WAIT_RECEIVED, WAIT_SENT, WAIT_DONE };
-
-struct swait {
-	struct swait *next;
-	struct script_state *st;
-	struct ctl_req req;
-	struct sobj *o;
-	enum wait_what what;
-	enum tcp_state state;
-	uint64_t bytes;
-	nb_time_t start, within;
-	struct nb_timer timer;
-};
-
-/* One node's script state. struct node has no slot for it, so nodes are
- * looked up in a short list (a process holds one node; tests hold a few). */
-struct script_state {
-	struct script_state *next;
-	struct node *n;
-	struct script_objs objs;
-	struct swait *waits;
-};
-
 static struct script_state *states;
+
+struct script_state *cmd_script_find(struct node *n)
+{
+	struct script_state *st = states;
+	while (st && st->n != n)
+		st = st->next;
+	return st;
+}
 
 /* state_of: n's script state, made on first use; NULL if out of memory. */
 static struct script_state *state_of(struct node *n)
 {
-	for (struct script_state *st = states; st; st = st->next)
-		if (st->n == n)
-			return st;
-	struct script_state *st = calloc(1, sizeof(*st));
+	struct script_state *st = cmd_script_find(n);
+	if (st)
+		return st;
+	st = calloc(1, sizeof(*st));
 	if (!st)
 		return NULL;
 	st->n = n;
@@ -100,8 +90,7 @@ static struct script_state *need_state(struct node *n, struct ctl_req r)
 	return st;
 }
 
-/* need_obj: the object NAME, of one of the kinds in mask (1 << kind). */
-static struct sobj *need_obj(struct node *n, struct ctl_req r, const char *name, unsigned mask, const char *verb)
+struct sobj *cmd_script_need_obj(struct node *n, struct ctl_req r, const char *name, unsigned mask, const char *verb)
 {
 	static const char *const kinds[] = {"connection", "listener", "app", "UDP socket"};
 	struct script_state *st = need_state(n, r);
@@ -155,13 +144,9 @@ static int arg_port(struct node *n, struct ctl_req r, const char *what, const ch
 	return 0;
 }
 
-/* usage: an error reply with the verb's usage line. */
-static void usage(struct node *n, struct ctl_req r, const char *verb);
-
 /* ---- formatting ---- */
 
-/* view_keys: an object's keys for obj and wait replies, into buf. */
-static void view_keys(struct sobj *o, char *buf, size_t len)
+void cmd_script_view_keys(struct sobj *o, char *buf, size_t len)
 {
 	struct sobj_view v;
 	sobj_view(o, &v);
@@ -171,7 +156,10 @@ static void view_keys(struct sobj *o, char *buf, size_t len)
 			 o->name, v.kind, v.state, sobj_error_name(v.error), v.sent, v.received, v.read, v.queued,
 			 v.pending, v.buffered, v.conns, v.done ? 1 : 0);
 	if (k > 0 && (size_t)k < len && (o->kind == SOBJ_LISTENER || o->kind == SOBJ_APP))
-		k += snprintf(buf + k, len - (size_t)k, " app=%s status=%s", app_kind_name(o->app_kind), v.status);
+		k += snprintf(buf + k, len - (size_t)k, " app=%s status=%s", o->bare ? "none" : app_kind_name(o->app_kind),
+			      v.status);
+	if (k > 0 && (size_t)k < len && o->kind == SOBJ_LISTENER)
+		k += snprintf(buf + k, len - (size_t)k, " backlog=%d accept_q=%d syn_q=%d", v.backlog, v.accept_q, v.syn_q);
 	if (k > 0 && (size_t)k < len)
 		snprintf(buf + k, len - (size_t)k, " bytes=%" PRIu64 " digest=%s digest_sent=%s digest_received=%s",
 			 v.bytes, v.digest, v.digest_sent, v.digest_received);
@@ -179,13 +167,14 @@ static void view_keys(struct sobj *o, char *buf, size_t len)
 
 /* ---- connections ---- */
 
-/* v_listen: listen NAME PORT [backlog N] [app sink|echo|http]. */
+/* v_listen: listen NAME PORT [backlog N] [app sink|echo|http|none]. */
 static void v_listen(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	struct app_args a = {.backlog = 16};
 	enum app_kind kind = APP_SINK;
+	bool bare = false;
 	if (argc < 3 || (argc - 3) % 2) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (arg_port(n, r, "port", argv[2], &a.port))
@@ -197,8 +186,10 @@ static void v_listen(struct node *n, struct ctl_req r, int argc, char **argv)
 				return;
 			a.backlog = (int)v;
 		} else if (!strcmp(argv[i], "app")) {
-			if (app_kind_parse(argv[i + 1], &kind) || (kind != APP_SINK && kind != APP_ECHO && kind != APP_HTTP)) {
-				ctl_err(&n->ctl, r, "listen: app is sink, echo or http, not '%s'", argv[i + 1]);
+			bare = !strcmp(argv[i + 1], "none");
+			if (!bare && (app_kind_parse(argv[i + 1], &kind) ||
+				      (kind != APP_SINK && kind != APP_ECHO && kind != APP_HTTP))) {
+				ctl_err(&n->ctl, r, "listen: app is sink, echo, http or none, not '%s'", argv[i + 1]);
 				return;
 			}
 		} else {
@@ -209,13 +200,54 @@ static void v_listen(struct node *n, struct ctl_req r, int argc, char **argv)
 	struct sobj *o = new_obj(n, r, argv[1], SOBJ_LISTENER);
 	if (!o)
 		return;
-	int rc = sobj_app_start(o, kind, &a);
+	int rc = bare ? sobj_listen(o, a.port, a.backlog) : sobj_app_start(o, kind, &a);
 	if (rc < 0) {
 		ctl_err(&n->ctl, r, "listen %s port %u: %s", argv[1], a.port, strerror(-rc));
 		drop_obj(n, o);
 		return;
 	}
-	ctl_ok(&n->ctl, r, "name=%s port=%u app=%s", o->name, a.port, app_kind_name(kind));
+	ctl_ok(&n->ctl, r, "name=%s port=%u app=%s", o->name, a.port, bare ? "none" : app_kind_name(kind));
+}
+
+/* v_accept: accept LISTENER NAME. */
+static void v_accept(struct node *n, struct ctl_req r, int argc, char **argv)
+{
+	struct sobj_view v;
+	char a[16];
+	if (argc != 3) {
+		cmd_script_usage(n, r, argv[0]);
+		return;
+	}
+	struct sobj *l = cmd_script_need_obj(n, r, argv[1], 1u << SOBJ_LISTENER, "accept");
+	if (!l)
+		return;
+	if (!l->bare) {
+		ctl_err(&n->ctl, r, "accept: '%s' has an app (%s) that accepts its connections itself", l->name,
+			app_kind_name(l->app_kind));
+		return;
+	}
+	if (l->fd < 0) {
+		ctl_err(&n->ctl, r, "accept: '%s' is closed", l->name);
+		return;
+	}
+	sobj_view(l, &v);
+	if (v.accept_q == 0) {
+		ctl_err(&n->ctl, r, "accept %s: no connection is waiting on its accept queue (accept_q 0, syn_q %d, "
+			"backlog %d)", l->name, v.syn_q, v.backlog);
+		return;
+	}
+	struct sobj *c = new_obj(n, r, argv[2], SOBJ_CONN);
+	if (!c)
+		return;
+	int rc = sobj_accept(l, c);
+	if (rc < 0) {
+		ctl_err(&n->ctl, r, "accept %s: %s", l->name, strerror(-rc));
+		drop_obj(n, c);
+		return;
+	}
+	sobj_view(l, &v);
+	ctl_ok(&n->ctl, r, "name=%s peer=%s:%u state=%s accept_q=%d", c->name, nb_ip4_fmt(c->faddr, a), c->fport,
+	       tcp_state_name(c->state), v.accept_q);
 }
 
 /* v_connect: connect NAME ADDR:PORT [from PORT] [nodelay]. */
@@ -225,7 +257,7 @@ static void v_connect(struct node *n, struct ctl_req r, int argc, char **argv)
 	uint16_t port, from = 0;
 	bool nodelay = false;
 	if (argc < 3) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (cmd_arg_addr_port(n, r, argv[2], &addr, &port))
@@ -259,10 +291,10 @@ static void v_send(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	uint64_t bytes;
 	if (argc < 3 || argc > 4 || (argc == 4 && strcmp(argv[3], "push"))) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
-	struct sobj *o = need_obj(n, r, argv[1], 1u << SOBJ_CONN, "send");
+	struct sobj *o = cmd_script_need_obj(n, r, argv[1], 1u << SOBJ_CONN, "send");
 	if (!o || cmd_arg_size(n, r, "send", argv[2], &bytes))
 		return;
 	int rc = sobj_send(o, bytes, argc == 4);
@@ -278,10 +310,10 @@ static void v_recv(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	uint64_t bytes = 0, got;
 	if (argc < 2 || argc > 3) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
-	struct sobj *o = need_obj(n, r, argv[1], 1u << SOBJ_CONN, "recv");
+	struct sobj *o = cmd_script_need_obj(n, r, argv[1], 1u << SOBJ_CONN, "recv");
 	if (!o || (argc == 3 && cmd_arg_size(n, r, "recv", argv[2], &bytes)))
 		return;
 	if (sobj_recv(o, bytes, &got) < 0) {
@@ -298,7 +330,7 @@ static void v_close(struct node *n, struct ctl_req r, int argc, char **argv)
 	bool shut = !strcmp(argv[0], "shutdown"), abort = !strcmp(argv[0], "abort");
 	int how = -1;
 	if (argc != (shut ? 3 : 2)) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (shut) {
@@ -316,7 +348,7 @@ static void v_close(struct node *n, struct ctl_req r, int argc, char **argv)
 	unsigned mask = abort || shut ? 1u << SOBJ_CONN : ~0u;
 	if (shut)
 		mask |= 1u << SOBJ_UDP;
-	struct sobj *o = need_obj(n, r, argv[1], mask, argv[0]);
+	struct sobj *o = cmd_script_need_obj(n, r, argv[1], mask, argv[0]);
 	if (!o)
 		return;
 	int rc = sobj_close(o, how, abort);
@@ -338,7 +370,7 @@ static void v_app(struct node *n, struct ctl_req r, int argc, char **argv)
 	enum app_kind kind;
 	int i;
 	if (argc == 3 && !strcmp(argv[2], "stop")) {
-		struct sobj *o = need_obj(n, r, argv[1], 1u << SOBJ_APP | 1u << SOBJ_LISTENER, "app stop");
+		struct sobj *o = cmd_script_need_obj(n, r, argv[1], 1u << SOBJ_APP | 1u << SOBJ_LISTENER, "app stop");
 		if (o) {
 			sobj_app_stop(o);
 			ctl_ok(&n->ctl, r, "status=%s", app_status_name(o->snap.status));
@@ -346,7 +378,7 @@ static void v_app(struct node *n, struct ctl_req r, int argc, char **argv)
 		return;
 	}
 	if (argc < 5 || strcmp(argv[2], "start")) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (app_kind_parse(argv[3], &kind)) {
@@ -358,7 +390,7 @@ static void v_app(struct node *n, struct ctl_req r, int argc, char **argv)
 		if (argc < 6 || cmd_arg_addr_port(n, r, argv[4], &a.addr, &a.port) ||
 		    cmd_arg_size(n, r, "source", argv[5], &a.bytes)) {
 			if (argc < 6)
-				usage(n, r, argv[0]);
+				cmd_script_usage(n, r, argv[0]);
 			return;
 		}
 		i = 6;
@@ -422,7 +454,7 @@ static void v_udp(struct node *n, struct ctl_req r, int argc, char **argv)
 	uint32_t addr;
 	uint64_t bytes;
 	if (!bind && !send) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (bind) {
@@ -451,7 +483,7 @@ static void v_udp(struct node *n, struct ctl_req r, int argc, char **argv)
 		if (arg_port(n, r, "from", argv[6], &from))
 			return;
 	} else if (argc != 5) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	struct script_state *st = need_state(n, r);
@@ -491,13 +523,13 @@ static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	char keys[1024];
 	if (argc > 2) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	if (argc == 2) {
-		struct sobj *o = need_obj(n, r, argv[1], ~0u, "obj");
+		struct sobj *o = cmd_script_need_obj(n, r, argv[1], ~0u, "obj");
 		if (o) {
-			view_keys(o, keys, sizeof(keys));
+			cmd_script_view_keys(o, keys, sizeof(keys));
 			ctl_ok(&n->ctl, r, "%s", keys);
 		}
 		return;
@@ -507,7 +539,7 @@ static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
 	if (!st)
 		return;
 	for (struct sobj *o = st->objs.head; o; o = o->next, count++) {
-		view_keys(o, keys, sizeof(keys));
+		cmd_script_view_keys(o, keys, sizeof(keys));
 		ctl_data(&n->ctl, r, "%s", keys);
 	}
 	ctl_ok(&n->ctl, r, "count=%d", count);
@@ -532,7 +564,7 @@ static uint64_t counter_value(const struct nb_stack *s, size_t off)
 static void v_counter(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	if (argc > 2) {
-		usage(n, r, argv[0]);
+		cmd_script_usage(n, r, argv[0]);
 		return;
 	}
 	for (size_t i = 0; i < NB_ARRAY_LEN(counters); i++) {
@@ -550,174 +582,13 @@ static void v_counter(struct node *n, struct ctl_req r, int argc, char **argv)
 		ctl_err(&n->ctl, r, "counter: no counter named '%s' (try 'counter' for the list)", argv[1]);
 }
 
-/* ---- waits ---- */
-
-enum wait_result { WAIT_PENDING, WAIT_HOLDS, WAIT_NEVER, WAIT_TIMEOUT };
-
-/* wait_check: does the condition hold, or can it never hold any more? */
-static enum wait_result wait_check(struct swait *w)
-{
-	struct sobj_view v;
-	struct sobj *o = w->o;
-	sobj_view(o, &v);
-	bool conn = o->kind == SOBJ_CONN;
-	switch (w->what) {
-	case WAIT_STATE:
-		if (v.tcp_state == w->state)
-			return WAIT_HOLDS;
-		return v.gone ? WAIT_NEVER : WAIT_PENDING;
-	case WAIT_RECEIVED:
-		if (v.received >= w->bytes)
-			return WAIT_HOLDS;
-		if (conn)
-			return o->eof || v.error || o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
-		if (o->kind == SOBJ_UDP)
-			return o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
-		return v.failed || (!o->app && o->kind == SOBJ_LISTENER) ? WAIT_NEVER : WAIT_PENDING;
-	case WAIT_SENT:
-		if (v.sent >= w->bytes)
-			return WAIT_HOLDS;
-		if (conn)
-			return v.error || v.gone || (o->queued + o->to_send < w->bytes && o->fd < 0) ? WAIT_NEVER
-												   : WAIT_PENDING;
-		if (o->kind == SOBJ_UDP)
-			return o->fd < 0 ? WAIT_NEVER : WAIT_PENDING;
-		return v.failed || v.done ? WAIT_NEVER : WAIT_PENDING;
-	case WAIT_DONE:
-		if (v.done)
-			return WAIT_HOLDS;
-		return v.failed ? WAIT_NEVER : WAIT_PENDING;
-	}
-	return WAIT_PENDING;
-}
-
-/* want_text: the condition as the want= key shows it. */
-static void want_text(const struct swait *w, char *buf, size_t len)
-{
-	switch (w->what) {
-	case WAIT_STATE: snprintf(buf, len, "%s", tcp_state_name(w->state)); break;
-	case WAIT_RECEIVED: snprintf(buf, len, "received>=%" PRIu64, w->bytes); break;
-	case WAIT_SENT: snprintf(buf, len, "sent>=%" PRIu64, w->bytes); break;
-	case WAIT_DONE: snprintf(buf, len, "done"); break;
-	}
-}
-
-/* wait_end: answers w (ok, or err timeout/never) and frees it. */
-static void wait_end(struct swait *w, enum wait_result res, nb_time_t now)
-{
-	struct script_state *st = w->st;
-	struct node *n = st->n;
-	char keys[1024], want[48];
-	for (struct swait **pp = &st->waits; *pp; pp = &(*pp)->next)
-		if (*pp == w) {
-			*pp = w->next;
-			break;
-		}
-	timer_cancel(&n->stack.timers, &w->timer);
-	view_keys(w->o, keys, sizeof(keys));
-	want_text(w, want, sizeof(want));
-	uint64_t waited = now > w->start ? now - w->start : 0;
-	if (res == WAIT_HOLDS)
-		ctl_ok(&n->ctl, w->req, "waited_ns=%" PRIu64 " %s", waited, keys);
-	else
-		ctl_err(&n->ctl, w->req, "%s waited_ns=%" PRIu64 " want=%s %s", res == WAIT_NEVER ? "never" : "timeout",
-			waited, want, keys);
-	free(w);
-}
-
-/* wait_expired: the bound passed: a last look, then the answer. */
-static void wait_expired(struct nb_timer *t, nb_time_t now)
-{
-	struct swait *w = t->arg;
-	enum wait_result res = wait_check(w);
-	wait_end(w, res == WAIT_PENDING ? WAIT_TIMEOUT : res, now);
-}
-
-/* v_wait: wait NAME state S|received BYTES|sent BYTES|done within T:
- * answered at once if it holds (or never can), else later. */
-static void v_wait(struct node *n, struct ctl_req r, int argc, char **argv)
-{
-	struct swait w = {.req = r};
-	int i = 3;
-	if (argc < 5) {
-		usage(n, r, argv[0]);
-		return;
-	}
-	if (!strcmp(argv[2], "state")) {
-		w.what = WAIT_STATE;
-		if (sobj_state_parse(argv[3], &w.state)) {
-			ctl_err(&n->ctl, r, "wait: '%s' is not a TCP state (ESTABLISHED, TIME_WAIT ...)", argv[3]);
-			return;
-		}
-		i = 4;
-	} else if (!strcmp(argv[2], "received") || !strcmp(argv[2], "sent")) {
-		w.what = argv[2][0] == 'r' ? WAIT_RECEIVED : WAIT_SENT;
-		if (cmd_arg_size(n, r, argv[2], argv[3], &w.bytes))
-			return;
-		i = 4;
-	} else if (!strcmp(argv[2], "done")) {
-		w.what = WAIT_DONE;
-	} else {
-		ctl_err(&n->ctl, r, "wait: state, received, sent or done, not '%s'", argv[2]);
-		return;
-	}
-	if (argc != i + 2 || strcmp(argv[i], "within")) {
-		usage(n, r, argv[0]);
-		return;
-	}
-	if (cmd_arg_time(n, r, "within", argv[i + 1], &w.within))
-		return;
-	unsigned mask = w.what == WAIT_STATE ? 1u << SOBJ_CONN : ~0u;
-	struct sobj *o = need_obj(n, r, argv[1], mask, "wait");
-	if (!o)
-		return;
-	struct script_state *st = state_of(n);
-	struct swait *p = malloc(sizeof(*p));
-	if (!p) {
-		ctl_err(&n->ctl, r, "out of memory");
-		return;
-	}
-	*p = w;
-	p->st = st;
-	p->o = o;
-	p->start = n->stack.now;
-	timer_init(&p->timer, wait_expired, p);
-	p->next = st->waits;
-	st->waits = p;
-	enum wait_result res = wait_check(p);
-	if (res != WAIT_PENDING || timer_arm(&n->stack.timers, &p->timer, p->start + p->within) < 0)
-		wait_end(p, res == WAIT_PENDING ? WAIT_TIMEOUT : res, n->stack.now);
-}
-
-void cmd_script_after_io(struct node *n)
-{
-	struct script_state *st = NULL;
-	for (st = states; st && st->n != n; st = st->next)
-		;
-	if (!st)
-		return;
-	struct swait *w = st->waits, *next;
-	for (; w; w = next) {
-		next = w->next;
-		enum wait_result res = wait_check(w);
-		if (res != WAIT_PENDING)
-			wait_end(w, res, n->stack.now);
-	}
-}
-
 void cmd_script_free(struct node *n)
 {
 	for (struct script_state **pp = &states; *pp; pp = &(*pp)->next) {
 		struct script_state *st = *pp;
 		if (st->n != n)
 			continue;
-		while (st->waits) {
-			struct swait *w = st->waits;
-			st->waits = w->next;
-			timer_cancel(&n->stack.timers, &w->timer);
-			ctl_err(&n->ctl, w->req, "node is shutting down");
-			free(w);
-		}
+		cmd_script_waits_end(st);
 		sobj_free_all(&st->objs);
 		*pp = st->next;
 		free(st);
@@ -726,7 +597,8 @@ void cmd_script_free(struct node *n)
 }
 
 const struct cmd_verb cmd_script_verbs[] = {
-	{"listen", v_listen, "listen NAME PORT [backlog N] [app sink|echo|http]"},
+	{"listen", v_listen, "listen NAME PORT [backlog N] [app sink|echo|http|none]"},
+	{"accept", v_accept, "accept LISTENER NAME"},
 	{"connect", v_connect, "connect NAME ADDR:PORT [from PORT] [nodelay]"},
 	{"send", v_send, "send NAME BYTES [push]"},
 	{"recv", v_recv, "recv NAME [BYTES]"},
@@ -737,12 +609,12 @@ const struct cmd_verb cmd_script_verbs[] = {
 		       "[from PORT] [nodelay] | app NAME start httpget URL [count N] | app NAME stop"},
 	{"udp", v_udp, "udp NAME bind PORT | udp NAME send ADDR:PORT BYTES [from PORT]"},
 	{"obj", v_obj, "obj [NAME]"},
-	{"wait", v_wait, "wait NAME state S|received BYTES|sent BYTES|done within T"},
+	{"wait", cmd_script_v_wait, "wait NAME state S|received BYTES|sent BYTES|done|accept_q N within T"},
 	{"counter", v_counter, "counter [NAME]"},
 	{NULL, NULL, NULL},
 };
 
-static void usage(struct node *n, struct ctl_req r, const char *verb)
+void cmd_script_usage(struct node *n, struct ctl_req r, const char *verb)
 {
 	for (const struct cmd_verb *v = cmd_script_verbs; v->name; v++)
 		if (!strcmp(v->name, verb)) {

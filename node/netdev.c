@@ -139,6 +139,8 @@ int netdev_open(struct netdev *d, const char *name, char *err, size_t errlen)
 		netdev_close(d);
 		return rc;
 	}
+	char why[128];
+	d->shielded = netdev_shield(d->ifindex, why, sizeof(why)) == 0;
 	return 0;
 
 fail_close_ifindex:;
@@ -287,8 +289,6 @@ void netdev_flush(struct netdev *d)
 	}
 	q->n = 0;
 }
-
-bool netdev_tx_pending(const struct netdev *d) { return d->tx && d->tx->n; }
 
 void netdev_poll_stats(struct netdev *d)
 {

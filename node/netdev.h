@@ -61,6 +61,7 @@ struct netdev {
 	uint8_t mac[6];
 	uint32_t mtu;
 	struct netdev_stats st;
+	bool shielded;                 /* the kernel's own stack sees nothing (netdev_shield) */
 	size_t slot;                   /* bytes per slot */
 	int batch;                     /* slots per batch */
 	struct netdev_queue *rx, *tx;  /* NULL until first used */
@@ -89,8 +90,12 @@ int netdev_send(struct netdev *d, const uint8_t *frame, size_t len);
 /* netdev_flush: hands every queued frame to the kernel (sendmmsg). */
 void netdev_flush(struct netdev *d);
 
-/* netdev_tx_pending: true if frames wait for a flush. */
-bool netdev_tx_pending(const struct netdev *d);
+/* netdev_shield: makes the kernel drop every frame arriving on ifindex at tc
+ * ingress, after packet sockets (the node) have their copy, so the kernel's
+ * own IPv4 input never runs for the node's traffic (netdev_shield.c).
+ * netdev_open calls it; 0, or -errno with a reason in err (then nothing
+ * changed: the node works as before). */
+int netdev_shield(int ifindex, char *err, size_t errlen);
 
 /* netdev_poll_stats: refreshes kernel_drops from PACKET_STATISTICS. */
 void netdev_poll_stats(struct netdev *d);

@@ -337,6 +337,8 @@ int sobj_close(struct sobj *o, int how, bool abort)
 	if (o->kind == SOBJ_LISTENER || o->kind == SOBJ_APP) {
 		if (how >= 0)
 			return -EOPNOTSUPP;
+		if (o->bare && o->fd < 0)
+			return -ENOTCONN;
 		sobj_app_stop(o);
 		return 0;
 	}
@@ -378,6 +380,83 @@ int sobj_close(struct sobj *o, int how, bool abort)
 	return 0;
 }
 
+/* ---- listeners without an app ---- */
+
+int sobj_listen(struct sobj *o, uint16_t port, int backlog)
+{
+	struct nb_stack *s = o->stack;
+	int fd = nb_socket(s, NB_SOCK_STREAM, o->name);
+	if (fd < 0)
+		return fd;
+	int rc = nb_bind(s, fd, 0, port);
+	if (rc == 0)
+		rc = nb_listen(s, fd, backlog);
+	if (rc < 0) {
+		nb_close(s, fd);
+		return rc;
+	}
+	o->fd = fd;
+	o->bare = true;
+	o->lport = port;
+	return 0;
+}
+
+int sobj_accept(struct sobj *l, struct sobj *c)
+{
+	if (l->kind != SOBJ_LISTENER || !l->bare || l->fd < 0 || c->kind != SOBJ_CONN)
+		return -EINVAL;
+	int fd = nb_accept(l->stack, l->fd, NULL, NULL);
+	if (fd < 0)
+		return fd;
+	/* the connection's owner, in dumps, is the name the script gave it */
+	struct nb_sock *so = sock_get(c->stack, fd);
+	if (so) {
+		snprintf(so->app, sizeof(so->app), "%s", c->name);
+		if (so->tcp)
+			snprintf(so->tcp->app, sizeof(so->tcp->app), "%s", c->name);
+	}
+	c->fd = fd;
+	l->accepted++;
+	conn_refresh(c);
+	rewatch(c);
+	return 0;
+}
+
+struct listen_find {
+	uint16_t port;
+	const struct tcp_pcb *found;
+};
+
+/* match_listener: tcp_foreach callback: the LISTEN pcb on a port. */
+static void match_listener(struct tcp_pcb *pcb, void *arg)
+{
+	struct listen_find *f = arg;
+	if (!f->found && pcb->state == TCP_LISTEN && pcb->lport == f->port)
+		f->found = pcb;
+}
+
+bool sobj_queues(struct sobj *o, int *backlog, int *accept_q, int *syn_q)
+{
+	const struct tcp_pcb *pcb = NULL;
+	*backlog = *accept_q = *syn_q = 0;
+	if (o->kind != SOBJ_LISTENER)
+		return false;
+	if (o->bare && o->fd >= 0) {
+		struct nb_sock *so = sock_get(o->stack, o->fd);
+		pcb = so ? so->tcp : NULL;
+	} else if (!o->bare && o->app) {
+		struct listen_find f = {o->app->lport, NULL};
+		tcp_foreach(o->stack, match_listener, &f);
+		pcb = f.found;
+	}
+	if (!pcb || pcb->state != TCP_LISTEN)
+		return false;
+	*backlog = pcb->backlog;
+	*accept_q = pcb->accept_len;
+	*syn_q = pcb->syn_len;
+	return true;
+}
+
 /* app_report: apps' reports need no action here. */
 static void app_report(struct app *a, const struct app_report *r, void *arg)
 {
@@ -417,6 +496,12 @@ static void snap_app(struct sobj *o)
 
 void sobj_app_stop(struct sobj *o)
 {
+	if (o->bare && o->fd >= 0) {
+		nb_close(o->stack, o->fd);
+		o->fd = -1;
+		o->closed = true;
+		return;
+	}
 	if (!o->app)
 		return;
 	snap_app(o);
@@ -520,6 +605,19 @@ static void view_app(struct sobj *o, struct sobj_view *v)
 		v->state = v->status;
 }
 
+/* view_bare: a listener without an app: no bytes of its own. */
+static void view_bare(struct sobj *o, struct sobj_view *v)
+{
+	hex_of(&o->tx, v->digest_sent);
+	hex_of(&o->rx, v->digest_received);
+	memcpy(v->digest, v->digest_received, SHA256_HEX_LEN);
+	v->state = o->fd >= 0 ? "LISTEN" : "CLOSED";
+	v->status = o->fd >= 0 ? "running" : "stopped";
+	v->failed = o->fd < 0;
+	v->conns = o->accepted;
+	v->error = o->error;
+}
+
 void sobj_view(struct sobj *o, struct sobj_view *v)
 {
 	static const char *const kinds[] = {"conn", "listener", "app", "udp"};
@@ -527,7 +625,11 @@ void sobj_view(struct sobj *o, struct sobj_view *v)
 	v->kind = kinds[o->kind];
 	v->status = v->detail = "";
 	if (o->kind == SOBJ_LISTENER || o->kind == SOBJ_APP) {
-		view_app(o, v);
+		if (o->bare)
+			view_bare(o, v);
+		else
+			view_app(o, v);
+		sobj_queues(o, &v->backlog, &v->accept_q, &v->syn_q);
 		return;
 	}
 	hex_of(&o->tx, v->digest_sent);

@@ -4,6 +4,9 @@
  *
  *   script_objs ── sobj "c"    conn      fd 3 ──> sock.c / tcp_pcb
  *               ├─ sobj "web"  listener  app "web" (sink) ──> app.c
+ *               ├─ sobj "q"    listener  fd 5, no app: its connections wait
+ *               │                        on the accept queue until `accept`
+ *               ├─ sobj "s1"   conn      fd 6, accepted from "q"
  *               ├─ sobj "gen"  app       app "gen" (source)
  *               └─ sobj "dns"  udp       fd 4
  *
@@ -69,6 +72,11 @@ struct sobj {
 	unsigned watch_mask;
 	struct sha256 tx, rx;
 
+	/* listener without an app (`listen ... app none`): the socket (fd) is
+	 * ours; the script takes connections off its queue with sobj_accept */
+	bool bare;
+	int accepted;                 /* connections taken off its queue */
+
 	/* listener, app */
 	struct app *app;              /* NULL once stopped */
 	enum app_kind app_kind;
@@ -92,7 +100,9 @@ struct sobj_view {
 	int error;                    /* negative errno, 0 none */
 	uint64_t sent, received, queued, pending, buffered, read;
 	uint64_t bytes;               /* what the primary digest covers */
-	int conns;                    /* listener/app: connections so far */
+	int conns;                    /* listener/app: connections so far (a bare
+	                                 listener: accepted) */
+	int backlog, accept_q, syn_q; /* listener: its queues now (0 once closed) */
 	bool done;                    /* app finished (DONE); conn CLOSED/TIME_WAIT; udp closed */
 	bool failed;                  /* app FAILED or STOPPED before done */
 	const char *status;           /* apps: running/done/failed/stopped; else "" */
@@ -134,9 +144,24 @@ int sobj_recv(struct sobj *o, uint64_t bytes, uint64_t *got);
  * or write shutdown waits until the send quota is written. 0 or -errno. */
 int sobj_close(struct sobj *o, int how, bool abort);
 
+/* sobj_listen: a bare listener: socket, bind to port, listen with backlog
+ * (the stack clamps it to tcp.backlog_max); nothing accepts. 0 or -errno
+ * (-EADDRINUSE ...); on error the object has no socket. */
+int sobj_listen(struct sobj *o, uint16_t port, int backlog);
+/* sobj_accept: takes the oldest established connection off bare listener
+ * l's accept queue and makes conn object c of it (its socket's owner in
+ * dumps is c's name). 0, -EAGAIN (the queue is empty), -EINVAL (l has an
+ * app or is closed), -EMFILE. */
+int sobj_accept(struct sobj *l, struct sobj *c);
+/* sobj_queues: a listener's backlog and queue lengths now; false when no
+ * listening socket is behind it (stopped, closed). */
+bool sobj_queues(struct sobj *o, int *backlog, int *accept_q, int *syn_q);
+
 /* sobj_app_start: starts app kind for the object (listener or app). */
 int sobj_app_start(struct sobj *o, enum app_kind kind, const struct app_args *args);
-/* sobj_app_stop: snapshots the app's totals and stops it. Harmless twice. */
+/* sobj_app_stop: snapshots the app's totals and stops it; a bare listener
+ * closes its socket (connections still on its queues are reset). Harmless
+ * twice. */
 void sobj_app_stop(struct sobj *o);
 
 /* sobj_udp_open: a UDP socket bound to port (0 = ephemeral), watched for

@@ -42,7 +42,8 @@ QUICK = "--quick" in sys.argv[3:]
 NB = os.path.join(ROOT, "build", "nestbed")
 OUTDIR = os.path.join(ROOT, "build", "bench")
 PREFIX = os.environ["NESTBED_PREFIX"]
-ENV = dict(os.environ, NESTBED_NODE=os.path.join(ROOT, "build", "nestbed-node"))
+ENV = dict(os.environ)
+ENV.setdefault("NESTBED_NODE", os.path.join(ROOT, "build", "nestbed-node"))
 TMP = tempfile.mkdtemp(prefix="nestbed-bench.")
 MiB = 1 << 20
 
@@ -465,7 +466,7 @@ def ipbatch_down(names):
 
 
 def bench_bringup():
-    sizes = (10, 100, 500) if QUICK else (10, 100, 500, 1000)
+    sizes = (10, 100) if QUICK else (10, 100, 500, 1000)
     shapes = ("star",) if QUICK else ("star", "chain")
     bu = series.setdefault("bringup", {})
     mem = series.setdefault("memory", {})

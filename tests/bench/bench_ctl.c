@@ -173,11 +173,12 @@ static int connrate(const char *path, const char *dst, long n)
 		fprintf(stderr, "bench_ctl: cannot connect to %s\n", path);
 		return 1;
 	}
+	int tag = (int)getpid(); /* object names stay unique across runs */
 	double t0 = now_s();
 	for (long i = 0; i < n; i++) {
 		unsigned long id = (unsigned long)i * 2 + 1;
-		if (conn_send(&c, "%lu app bcr%ld start source %s 1\n%lu wait bcr%ld done within 5s\n",
-			      id, i, dst, id + 1, i) < 0)
+		if (conn_send(&c, "%lu app bcr%dx%ld start source %s 1\n%lu wait bcr%dx%ld done within 5s\n",
+			      id, tag, i, dst, id + 1, tag, i) < 0)
 			return 1;
 		if (conn_reply(&c, id, line, sizeof(line), false) != 1 ||
 		    conn_reply(&c, id + 1, line, sizeof(line), false) != 1) {

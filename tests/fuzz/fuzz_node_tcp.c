@@ -57,7 +57,9 @@
  *     capacity, out-of-order ranges sorted, disjoint, above rcv_nxt and
  *     inside the ring, the offered window within the free buffer space,
  *     SACK scoreboard inside (snd_una, snd_max], listener queue counts,
- *     TIME_WAIT has its timer, socket <-> pcb ownership both ways;
+ *     TIME_WAIT has its timer, a SYN, data or FIN waiting to be (re)sent
+ *     has the retransmission or persist timer, an ACK owed has the
+ *     delayed-ACK timer, socket <-> pcb ownership both ways;
  *   bytes read are the bytes the peer sent at those sequence numbers;
  *   UDP receive queue counters match the queue;
  *   at the end: with every socket closed and the peer silent, all pcbs and
@@ -379,6 +381,17 @@ static void check_pcb(const struct tcp_pcb *p)
 	CHECK(p->cwnd > 0, "cwnd is 0");
 	uint32_t ms = tcp_maxseg(p);
 	CHECK(ms > 0 && ms <= 65535, "MSS underflow");
+	/* Liveness: whatever waits to be (re)sent has a timer that will bring
+	 * the pcb back: the SYN, data in flight or a FIN (retransmission), data
+	 * or a FIN still unsent (retransmission or persist). */
+	bool sending = p->state != TCP_TIME_WAIT;
+	bool unsent = SEQ_LT(p->snd_nxt, end) || (p->fin_queued && !p->fin_sent &&
+						  p->state != TCP_SYN_SENT && p->state != TCP_SYN_RECEIVED);
+	if (sending && (p->snd_max != p->snd_una || unsent))
+		CHECK(timer_armed(&p->t_rexmt), "data, SYN or FIN waiting with no retransmission or persist timer");
+	/* An ACK owed for data received is sent or its delay timer runs. */
+	if (p->state >= TCP_ESTABLISHED && p->state != TCP_TIME_WAIT && p->last_ack_sent != p->rcv_nxt)
+		CHECK(timer_armed(&p->t_delack), "ACK owed with no delayed-ACK timer");
 	if (p->state == TCP_SYN_SENT)
 		return;
 	/* Synchronized: the window we offered fits what the buffer can hold. */
@@ -819,17 +832,19 @@ static void setup(enum setup which, uint8_t c2, uint8_t c3)
  *        becomes the connection under test (2), any (3)
  *   ext  bit 0 the window is the one the connection last took (duplicate
  *        ACKs need it), bits 1-2 payload length: 16 bits % 3000, 8 bits,
- *        one full segment (MSS less options), none
+ *        one full segment (MSS less options), none; bits 3-4 the segment
+ *        arrives 1 + that many times (*copies)
  *   optsel bit 0 timestamps (bit 6: TSval absolute, else the peer's clock
  *        + int8), bit 1 SACK blocks (inside the flight unless the count
  *        byte has bit 7), bit 2 MSS, bit 3 WS, bit 4 SACK-permitted,
  *        bit 5 raw option bytes, bit 7 a data offset from the input */
-static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags)
+static void seg_from_input(struct cursor *c, struct seg *g, unsigned *rx_flags, int *copies)
 {
 	struct tcp_pcb *pcb = conn();
 	memset(g, 0, sizeof(*g));
 	g->flags = in8(c);
 	uint8_t mode = in8(c), ext = in8(c);
+	*copies = 1 + ((ext >> 3) & 3);
 	int16_t ds = (int16_t)in16(c), da = (int16_t)in16(c);
 	uint32_t rcv_nxt = pcb ? pcb->rcv_nxt : H.peer_seq;
 	uint32_t snd_una = pcb ? pcb->snd_una : 0;
@@ -930,7 +945,8 @@ static void op_frag(struct cursor *c)
 	uint16_t id = in16(c);
 	struct seg g;
 	unsigned rx_flags;
-	seg_from_input(c, &g, &rx_flags);
+	int copies;
+	seg_from_input(c, &g, &rx_flags, &copies);
 	size_t len = build_tcp(&g);
 	size_t cut = (size_t)(ctl & 0x7f) * 8;
 	if (cut == 0 || cut >= len)
@@ -1203,8 +1219,10 @@ static void run_op(struct cursor *c)
 	case 3: {
 		struct seg g;
 		unsigned rx_flags;
-		seg_from_input(c, &g, &rx_flags);
-		send_seg(&g, rx_flags);
+		int copies;
+		seg_from_input(c, &g, &rx_flags, &copies);
+		for (int i = 0; i < copies; i++)
+			send_seg(&g, rx_flags);
 		break;
 	}
 	case 4: op_frag(c); break;

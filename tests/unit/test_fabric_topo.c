@@ -414,6 +414,40 @@ static const struct {
 	{HDR "expect web digest == c digest file x\n", "t.topo:13:31: error: unexpected 'file'"},
 	{HDR "dump sockets client detail now\n", "t.topo:13:28: error: unexpected 'now'"},
 	{HDR "expect web error none\n", "t.topo:13:12: error: 'error' does not apply to 'web', a listener"},
+	/* listeners without an app, accept and the queues */
+	{HDR "server: accept web as s\n",
+	 "t.topo:13:16: error: 'web' has an app (sink) that accepts its connections itself; listen with 'app none' "
+	 "to accept them with 'accept'"},
+	{HDR "server: listen tcp 81 as q app none\nserver: accept qq as s\n",
+	 "t.topo:14:16: error: unknown listener 'qq'; did you mean 'q'?"},
+	{HDR "server: accept c as s\n", "t.topo:13:16: error: 'c' is a connection, not a listener"},
+	{HDR "server: listen tcp 81 as q app none\nclient: accept q as s\n",
+	 "t.topo:14:16: error: listener 'q' lives on host 'server', not 'client'"},
+	{HDR "server: accept s as s\nserver: listen tcp 81 as s app none\n",
+	 "t.topo:13:16: error: 's' is used before it is defined (on line 14)"},
+	{HDR "server: listen tcp 81 as q app none\nserver: accept q as c\n", "t.topo:14:21: error: 'c' is already defined"},
+	{HDR "server: listen tcp 81 as q app none\nserver: accept q now\n",
+	 "t.topo:14:18: error: unknown 'accept' option 'now'"},
+	{HDR "server: accept\n", "t.topo:13:15: error: missing listener name"},
+	{HDR "server: listen tcp 81 as q app nnone\n",
+	 "t.topo:13:32: error: unknown server app 'nnone'; did you mean 'none'?"},
+	{HDR "wait c accept-queue 1 within 1s\n",
+	 "t.topo:13:6: error: only listeners have an accept queue; 'c' is a connection"},
+	{HDR "wait web accept-queue 0 within 1s\n",
+	 "t.topo:13:23: error: 'accept-queue' wants a whole number from 1 to 65535, not '0'"},
+	{HDR "expect c syn-queue == 0\n", "t.topo:13:10: error: 'syn-queue' does not apply to 'c', a connection"},
+	{HDR "expect web accept-queue = 1\n",
+	 "t.topo:13:25: error: expected a comparison (==, !=, <, <=, > or >=), not '='"},
+	{HDR "server: listen tcp 81 as q app none\nwait q received 1MiB within 1s\n",
+	 "t.topo:14:6: error: 'q' is a listener without an app, so it has no bytes to count: the connections "
+	 "accepted from it do ('HOST: accept q as NAME')"},
+	{HDR "server: listen tcp 81 as q app none\nexpect q sent > 0\n",
+	 "t.topo:14:8: error: 'q' is a listener without an app, so it has no bytes to count: the connections "
+	 "accepted from it do ('HOST: accept q as NAME')"},
+	{HDR "server: listen tcp 81 as q app none\nexpect c digest == q digest\n",
+	 "t.topo:14:20: error: 'q' is a listener without an app, so it has no digest: the connections accepted "
+	 "from it do ('HOST: accept q as NAME')"},
+	{HDR "server: shutdown web\n", "t.topo:13:18: error: 'web' is a listener, not a connection"},
 };
 
 /* Digests of job output and files, named foreground jobs, `dump ... detail`,
@@ -485,6 +519,57 @@ static void test_digest_sides(void **state)
 	/* an object or host named "file" is still an object or a host */
 	assert_int_equal(parse(HDR "client: udp bind 99 as file\nexpect file digest == c digest\n", &t, NULL), 0);
 	assert_int_equal(t->steps[3].u.expect.src, TOPO_DSRC_OBJ);
+	topo_free(t);
+}
+
+/* listen ... app none, accept, the accept-queue wait and the queue
+ * expectations; close takes a listener. */
+static void test_accept(void **state)
+{
+	(void)state;
+	static const char text[] = HDR
+		"server: listen tcp 81 backlog 2 as q app none\n"              /* 13 */
+		"wait q accept-queue 2 within 1s\n"
+		"expect q accept-queue == 2\n"
+		"expect q syn-queue <= 1\n"
+		"server: accept q as s1\n"
+		"server: accept q\n"
+		"server: recv s1 10B\n"
+		"expect s1 digest received == c digest\n"
+		"wait s1 close_wait within 1s\n"
+		"server: close q\n";
+	struct topo *t;
+	char *diag;
+	assert_int_equal(parse(text, &t, &diag), 0);
+	assert_string_equal(diag, "");
+	free(diag);
+	const struct topo_step *st = t->steps + 2;
+	int q = topo_obj_find(t, "q"), s1 = topo_obj_find(t, "s1");
+	assert_int_equal(t->objs[q].kind, TOPO_OBJ_LISTENER);
+	assert_int_equal(t->objs[q].app, TOPO_APP_NONE);
+	assert_int_equal(st[0].kind, TOPO_STEP_LISTEN);
+	assert_int_equal(st[0].u.listen.app, TOPO_APP_NONE);
+	assert_int_equal(st[0].u.listen.backlog, 2);
+	assert_int_equal(st[1].u.wait.what, TOPO_WAIT_ACCEPT_QUEUE);
+	assert_int_equal(st[1].u.wait.obj, q);
+	assert_int_equal(st[1].u.wait.count, 2);
+	assert_int_equal(st[2].u.expect.what, TOPO_EXPECT_ACCEPT_QUEUE);
+	assert_int_equal(st[2].u.expect.op, TOPO_EQ);
+	assert_int_equal(st[2].u.expect.value, 2);
+	assert_int_equal(st[3].u.expect.what, TOPO_EXPECT_SYN_QUEUE);
+	assert_int_equal(st[3].u.expect.op, TOPO_LE);
+	assert_int_equal(st[4].kind, TOPO_STEP_ACCEPT);
+	assert_int_equal(st[4].host, 1);
+	assert_int_equal(st[4].u.accept.listener, q);
+	assert_int_equal(st[4].u.accept.obj, s1);
+	assert_int_equal(t->objs[s1].kind, TOPO_OBJ_CONN);
+	assert_int_equal(t->objs[s1].host, 1);
+	assert_int_equal(st[5].u.accept.obj, -1);
+	assert_int_equal(st[6].u.recv.obj, s1);
+	assert_int_equal(st[9].kind, TOPO_STEP_CLOSE);
+	assert_int_equal(st[9].u.close.obj, q);
+	assert_string_equal(topo_step_name(TOPO_STEP_ACCEPT), "accept");
+	assert_string_equal(topo_app_name(TOPO_APP_NONE), "none");
 	topo_free(t);
 }
 
@@ -880,6 +965,7 @@ int main(void)
 		cmocka_unit_test(test_lookups_and_names),
 		cmocka_unit_test(test_architecture_example),
 		cmocka_unit_test(test_digest_sides),
+		cmocka_unit_test(test_accept),
 		cmocka_unit_test(test_error_messages),
 		cmocka_unit_test(test_error_format),
 		cmocka_unit_test(test_many_errors),

@@ -2,7 +2,8 @@
  * wired back to back with a fake clock: argument checking, the object
  * table, a 4 MiB transfer into a sink with matching digests, waits that
  * hold, time out or can never hold, reading on demand, UDP, a source app,
- * counters. Replies are read from the controller's end of each node's
+ * counters, a listener without an app whose connections wait on the
+ * accept queue until `accept` (a SYN dropped while it is full). Replies are read from the controller's end of each node's
  * control socketpair, exactly as nestbed would see them. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -264,7 +265,7 @@ static void test_arguments(void **state)
 	assert_err(req(A, "send c 10"), "no object named 'c'");
 	assert_err(req(A, "listen web"), "usage: listen");
 	assert_err(req(A, "listen web 0"), "port");
-	assert_err(req(A, "listen web 80 app source"), "sink, echo or http");
+	assert_err(req(A, "listen web 80 app source"), "sink, echo, http or none");
 	assert_err(req(A, "app x start teleport 80"), "unknown app 'teleport'");
 	assert_err(req(A, "app x start httpget ftp://10.0.0.2/"), "wants a URL");
 	assert_err(req(A, "udp u send 10.0.0.2:53 70000"), "at most 65507");
@@ -518,6 +519,94 @@ static void test_state_parse(void **state)
 	assert_string_equal(key(r, "want"), "FIN_WAIT_1");
 }
 
+/* A listener without an app: connections wait on its accept queue until
+ * `accept`; with the queue full a SYN is dropped and the client's SYN
+ * retransmission completes once an accept frees a slot. */
+static void test_accept(void **state)
+{
+	(void)state;
+	/* misuse */
+	assert_err(req(B, "accept"), "usage: accept LISTENER NAME");
+	assert_err(req(B, "accept nothing s"), "accept: no object named 'nothing'");
+	assert_err(req(B, "listen q 80 backlog 2 app nothing"), "listen: app is sink, echo, http or none, not 'nothing'");
+	const char *r = req(B, "listen q 80 backlog 2 app none");
+	assert_ok(r);
+	assert_string_equal(key(r, "app"), "none");
+	assert_ok(req(B, "listen web 81"));
+	assert_err(req(B, "accept web s"), "accept: 'web' has an app (sink) that accepts its connections itself");
+	assert_err(req(B, "accept q s"),
+		   "accept q: no connection is waiting on its accept queue (accept_q 0, syn_q 0, backlog 2)");
+	assert_err(req(B, "obj s"), "no object named 's'");    /* nothing was made */
+	r = req(B, "obj q");
+	assert_string_equal(key(r, "kind"), "listener");
+	assert_string_equal(key(r, "state"), "LISTEN");
+	assert_string_equal(key(r, "app"), "none");
+	assert_string_equal(key(r, "backlog"), "2");
+	assert_string_equal(key(r, "accept_q"), "0");
+	assert_string_equal(key(r, "syn_q"), "0");
+	r = req(B, "obj web");                                  /* an app's listener shows its queues too */
+	assert_string_equal(key(r, "backlog"), "16");
+	assert_string_equal(key(r, "accept_q"), "0");
+
+	/* two connections fill the queue; nothing accepts them */
+	assert_ok(req(A, "connect c1 10.0.0.2:80"));
+	assert_ok(req(A, "connect c2 10.0.0.2:80"));
+	unsigned long w = submit(B, "wait q accept_q 2 within 1s");
+	r = await(B, w, NB_SEC(2));
+	assert_ok(r);
+	assert_string_equal(key(r, "accept_q"), "2");
+	assert_ok(req(A, "wait c2 state established within 1s"));
+	assert_err(req(A, "accept c1 s"), "accept: 'c1' is a connection");
+
+	/* a third SYN is dropped: SYN_SENT, retrying */
+	assert_ok(req(A, "connect c3 10.0.0.2:80"));
+	run_for(NB_MS(300));
+	r = req(A, "obj c3");
+	assert_string_equal(key(r, "state"), "SYN_SENT");
+	r = req(B, "counter tcp.syn_dropped_backlog");
+	assert_string_equal(key(r, "value"), "1");
+
+	/* accept takes the oldest; the next SYN retransmission gets in */
+	r = req(B, "accept q s1");
+	assert_ok(r);
+	assert_string_equal(key(r, "name"), "s1");
+	assert_string_equal(key(r, "state"), "ESTABLISHED");
+	assert_string_equal(key(r, "accept_q"), "1");
+	assert_err(req(B, "accept q s1"), "name 's1' is taken");
+	r = await(A, submit(A, "wait c3 state established within 3s"), NB_SEC(4));
+	assert_ok(r);
+	assert_ok(await(B, submit(B, "wait q accept_q 2 within 1s"), NB_SEC(2)));
+	assert_ok(req(B, "accept q s2"));
+	assert_ok(req(B, "accept q s3"));
+	r = req(B, "obj q");
+	assert_string_equal(key(r, "conns"), "3");
+	assert_string_equal(key(r, "accept_q"), "0");
+
+	/* an accepted connection carries data as any other */
+	assert_ok(req(A, "send c3 1000 push"));
+	assert_ok(req(B, "recv s3 1000"));
+	assert_ok(await(B, submit(B, "wait s3 received 1000 within 1s"), NB_SEC(2)));
+	run_for(NB_MS(5));
+	char dc[80];
+	snprintf(dc, sizeof(dc), "%s", key(req(A, "obj c3"), "digest_sent"));
+	r = req(B, "obj s3");
+	assert_string_equal(key(r, "kind"), "conn");
+	assert_string_equal(key(r, "read"), "1000");
+	assert_string_equal(key(r, "digest_received"), dc);
+	assert_ok(req(A, "close c1"));
+	assert_ok(await(B, submit(B, "wait s1 state close_wait within 1s"), NB_SEC(2)));
+
+	/* closing the listener: it stops; a wait on its queue can never hold */
+	r = req(B, "close q");
+	assert_ok(r);
+	assert_string_equal(key(r, "state"), "CLOSED");
+	assert_err(req(B, "close q"), "close q: it is already closed");
+	assert_err(req(B, "accept q s4"), "accept: 'q' is closed");
+	assert_err(req(B, "wait q accept_q 1 within 1s"), "never");
+	assert_err(req(B, "wait c1 accept_q 1 within 1s"), "no object named 'c1'");
+	assert_err(req(A, "wait c1 accept_q 1 within 1s"), "wait: 'c1' is a connection");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -529,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_app, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_parse, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_accept, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

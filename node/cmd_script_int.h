@@ -1,0 +1,37 @@
+/* cmd_script_int.h: what the script verbs' files share (cmd_script.c: the
+ * object verbs and the per-node state; cmd_script_wait.c: `wait`). */
+#ifndef NB_CMD_SCRIPT_INT_H
+#define NB_CMD_SCRIPT_INT_H
+
+#include "cmd.h"
+#include "script_obj.h"
+
+struct swait;
+
+/* One node's script state. struct node has no slot for it, so nodes are
+ * looked up in a short list (a process holds one node; tests hold a few). */
+struct script_state {
+	struct script_state *next;
+	struct node *n;
+	struct script_objs objs;
+	struct swait *waits;         /* pending `wait` requests */
+};
+
+/* cmd_script_find: n's script state, or NULL if it has none yet. */
+struct script_state *cmd_script_find(struct node *n);
+/* cmd_script_need_obj: the object NAME of one of the kinds in mask
+ * (1 << kind); else an error reply (naming verb) and NULL. */
+struct sobj *cmd_script_need_obj(struct node *n, struct ctl_req r, const char *name, unsigned mask,
+				 const char *verb);
+/* cmd_script_view_keys: an object's keys for obj and wait replies, into buf. */
+void cmd_script_view_keys(struct sobj *o, char *buf, size_t len);
+/* cmd_script_usage: an error reply with the verb's usage line. */
+void cmd_script_usage(struct node *n, struct ctl_req r, const char *verb);
+
+/* cmd_script_v_wait: the `wait` verb (cmd_script_wait.c). */
+void cmd_script_v_wait(struct node *n, struct ctl_req r, int argc, char **argv);
+/* cmd_script_waits_end: answers every pending wait of st with "node is
+ * shutting down" and frees them. */
+void cmd_script_waits_end(struct script_state *st);
+
+#endif
