@@ -97,3 +97,13 @@ for l in links:
 PY
 }
 check cli:link-report link_report
+
+# The reference documents every stack parameter the node accepts.
+docs_cover_params() {
+	local missing=0 p
+	for p in $(grep -oE '^\s+X\([a-z_0-9]+, +"[a-z0-9_.]+"' "$ROOT/node/params.h" | grep -oE '"[^"]+"' | tr -d '"'); do
+		grep -q "| \`$p\` |" "$ROOT/topologies/REFERENCE.md" || { echo "REFERENCE.md lacks $p"; missing=1; }
+	done
+	return $missing
+}
+check cli:docs-cover-params docs_cover_params
