@@ -36,6 +36,7 @@ struct netdev_queue {
 	union auxbuf aux[NETDEV_BATCH];         /* receive only */
 };
 
+/* fail: -errno of the failed call, with "what on name: reason" in err. */
 static int fail(char *err, size_t errlen, const char *what, const char *name)
 {
 	int e = errno;
@@ -80,6 +81,7 @@ static struct netdev_queue *queue_new(const struct netdev *d, bool rx)
 	return q;
 }
 
+/* queue_free: releases a batch and its slots (NULL is fine). */
 static void queue_free(struct netdev_queue *q)
 {
 	if (!q)

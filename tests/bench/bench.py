@@ -29,6 +29,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import statistics
 import subprocess
@@ -287,11 +288,9 @@ def nestbed_transfer(mtu, size):
         ff = summ.get("first_failure") or {}
         raise RunFailed("nestbed transfer MTU %d: %s (digest or wait failed): %s" %
                         (mtu, summ.get("result"), json.dumps(ff)[:300]))
-    steps = {s["kind"] + str(s["index"]): s for s in summ["steps"]}
     send = next(s for s in summ["steps"] if s["kind"] == "send")
     wait = next(s for s in summ["steps"] if s["kind"] == "wait" and "received" in s["text"])
     dt = wait["start_s"] + wait["duration_s"] - send["start_s"]
-    del steps
     with open(os.path.join(out, "b", "final.stats.json")) as f:
         bst = json.load(f)
     with open(os.path.join(out, "a", "final.stats.json")) as f:
@@ -311,15 +310,44 @@ def goodput_nestbed(mtu, secs, reps):
 
 
 def kernel_transfer(lab, secs):
+    """One checked Linux TCP transfer a -> b for secs; (Gbit/s, CPU seconds
+    per GB of both processes)."""
     srv = popen_exec(lab, "b", [os.path.join(BIN, "bench_tcp"), "server", "5001"], subprocess.PIPE)
     cli = nb("exec", lab + ":a", os.path.join(BIN, "bench_tcp"), "client", "10.0.0.2", "5001",
              "%gs" % secs, check=False, timeout=secs + 60)
     rc = reap(srv, 30)
     m = kv(cli.stdout)
-    if cli.returncode != 0 or rc != 0 or m.get("check") != "ok":
-        raise RunFailed("kernel TCP transfer on %s: client exit %d (%s), server exit %d" %
-                        (lab, cli.returncode, cli.stdout.strip() or cli.stderr.strip(), rc))
-    return float(m["gbit"])
+    ms = kv(srv.stdout.read() if srv.stdout else "")
+    if cli.returncode != 0 or rc != 0 or m.get("check") != "ok" or ms.get("check") != "ok":
+        raise RunFailed("kernel TCP transfer on %s: client exit %d (%s), server exit %d (%s)" %
+                        (lab, cli.returncode, cli.stdout.strip() or cli.stderr.strip(), rc, ms))
+    cpu = (float(m["cpu"]) + float(ms["cpu"])) / (int(m["bytes"]) / 1e9)
+    return float(m["gbit"]), cpu
+
+
+def proc_cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        st = f.read().rsplit(")", 1)[1].split()
+    return (int(st[11]) + int(st[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def nestbed_cpu(mtu, size):
+    """CPU seconds per GB of both nodes over one transfer a -> b in a lab
+    that stays up (`nestbed run` ends its nodes before they can be read).
+    The figure that machine load moves least."""
+    lab = "bncpu%d" % mtu
+    lab_up(lab, pair_topo(lab, mtu), "ab")
+    pids = node_pids(lab)
+    ctl(lab, "b", "listen web 80 app sink")
+    ctl(lab, "a", "connect c 10.0.0.2:80", "wait c state established within 5s")
+    c0 = sum(proc_cpu(p) for p in pids)
+    ctl(lab, "a", "send c %d" % size)
+    line = ctl(lab, "b", "wait web received %d within 120s" % size)[-1]
+    c1 = sum(proc_cpu(p) for p in pids)
+    lab_down(lab)
+    if not line.startswith("ok"):
+        raise RunFailed("nestbed CPU transfer (MTU %d): %s" % (mtu, line))
+    return (c1 - c0) / (size / 1e9)
 
 
 def set_offloads(lab, on):
@@ -336,7 +364,9 @@ def goodput_kernel(mtu, secs, reps):
     set_offloads(lab, True)
     on = sorted(kernel_transfer(lab, secs) for _ in range(reps))
     lab_down(lab)
-    return dict(off=off[len(off) // 2], on=on[len(on) // 2], off_all=off, on_all=on)
+    return dict(off=off[len(off) // 2][0], on=on[len(on) // 2][0], off_all=[x[0] for x in off],
+                on_all=[x[0] for x in on], cpu_off=statistics.median(x[1] for x in off),
+                cpu_on=statistics.median(x[1] for x in on))
 
 
 def bench_goodput():
@@ -346,14 +376,19 @@ def bench_goodput():
     for mtu in (1500, 9000):
         k = goodput_kernel(mtu, secs, reps)
         n = goodput_nestbed(mtu, secs, reps)
+        n["cpu_per_gb"] = nestbed_cpu(mtu, min(n["bytes"], 1 << 30))
         gp[str(mtu)] = dict(nestbed=n, kernel_off=k["off"], kernel_on=k["on"],
-                            kernel_off_all=k["off_all"], kernel_on_all=k["on_all"])
+                            kernel_off_all=k["off_all"], kernel_on_all=k["on_all"],
+                            kernel_cpu_per_gb_off=k["cpu_off"], kernel_cpu_per_gb_on=k["cpu_on"])
         tgt = 0.6 if mtu == 1500 else 0.9
         row("goodput_%d" % mtu, "TCP goodput, MTU %d (Linux: offloads off)" % mtu, "Gbit/s",
             n["gbit"], k["off"], (">=", tgt, "ratio"),
             note="%d MiB, digests equal, %d retransmits" % (n["bytes"] // MiB, n["retransmits"]))
         row("goodput_%d_on" % mtu, "TCP goodput, MTU %d (Linux: offloads on)" % mtu, "Gbit/s",
             n["gbit"], k["on"])
+        row("cpu_%d" % mtu, "CPU per GB moved, both ends, MTU %d (offloads off)" % mtu, "s/GB",
+            n["cpu_per_gb"], k["cpu_off"], better="lower",
+            note="user+system time of the two nodes / the two Linux processes; load-independent")
 
 
 # ---------------------------------------------------------------- raw ceiling
@@ -717,6 +752,10 @@ def main():
     finally:
         cleanup()
     report(mach, time.monotonic() - t0)
+    if failures:
+        print("bench: topologies, logs and run artifacts kept in %s" % TMP)
+    else:
+        shutil.rmtree(TMP, ignore_errors=True)
     return 1 if failures else 0
 
 
