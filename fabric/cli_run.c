@@ -195,11 +195,13 @@ static void fork_supervisor(int *verdict_fd)
 static void send_verdict(int fd, int code)
 {
 	unsigned char c = (unsigned char)code;
+	/* First stop dying with the command: it exits as soon as it reads the
+	 * verdict, and the lab must outlive it. */
+	prctl(PR_SET_PDEATHSIG, 0);
 	if (fd >= 0) {
 		(void)!write(fd, &c, 1);
 		close(fd);
 	}
-	prctl(PR_SET_PDEATHSIG, 0);
 }
 
 /* A lab's session: what run and up share. */

@@ -1,11 +1,32 @@
 /* cksum.c: RFC 1071 one's-complement sum, byte-order independent. */
 #include "cksum.h"
 
+#include <string.h>
+
 uint32_t cksum_partial(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
 	uint64_t acc = sum;
-	while (len >= 2) {
+	/* Big-endian 32-bit words into a 64-bit accumulator: folding their sum
+	 * gives the same one's-complement sum as 16-bit words (RFC 1071 2(B)),
+	 * at a quarter of the additions. Loads go through memcpy: no alignment
+	 * is assumed. */
+	while (len >= 16) {
+		uint32_t w[4];
+		memcpy(w, p, sizeof(w));
+		acc += (uint64_t)__builtin_bswap32(w[0]) + __builtin_bswap32(w[1]) +
+		       __builtin_bswap32(w[2]) + __builtin_bswap32(w[3]);
+		p += 16;
+		len -= 16;
+	}
+	while (len >= 4) {
+		uint32_t w;
+		memcpy(&w, p, sizeof(w));
+		acc += __builtin_bswap32(w);
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
 		acc += (uint32_t)(p[0] << 8 | p[1]);
 		p += 2;
 		len -= 2;

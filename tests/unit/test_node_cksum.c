@@ -15,7 +15,9 @@ static void test_rfc1071_example(void **st)
 	(void)st;
 	static const uint8_t b[] = {0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7};
 	uint32_t sum = cksum_partial(b, sizeof b, 0);
-	assert_int_equal(sum, 0x2ddf0);           /* before the end-around carry */
+	/* The running sum may be kept in any width; congruent mod 0xffff to
+	 * the RFC's 2ddf0, it folds to ddf2 after the end-around carry. */
+	assert_int_equal(sum % 0xffff, 0x2ddf0 % 0xffff);
 	assert_int_equal(cksum_fold(sum), (uint16_t)~0xddf2);
 	assert_int_equal(cksum(b, sizeof b), 0x220d);
 	/* RFC 1071 2(B): any split at an even offset gives the same sum. */
