@@ -217,12 +217,55 @@ static int node_config(struct lab *lab, int host, char *err, size_t errlen, cons
 	return 0;
 }
 
-/* configure_impairments: every link end on a custom host impairs the frames
+/* A node's configuration: requests sent back to back, answered in order. */
+struct cfgq {
+	char **req;
+	long *id;
+	int n, cap;
+};
+
+static int cfgq_add(struct cfgq *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int cfgq_add(struct cfgq *q, const char *fmt, ...)
+{
+	if (q->n == q->cap) {
+		int cap = q->cap ? 2 * q->cap : 16;
+		char **r = realloc(q->req, (size_t)cap * sizeof(*r));
+		if (!r)
+			return -ENOMEM;
+		q->req = r;
+		long *id = realloc(q->id, (size_t)cap * sizeof(*id));
+		if (!id)
+			return -ENOMEM;
+		q->id = id;
+		q->cap = cap;
+	}
+	va_list ap;
+	va_start(ap, fmt);
+	int rc = vasprintf(&q->req[q->n], fmt, ap);
+	va_end(ap);
+	if (rc < 0)
+		return -ENOMEM;
+	q->id[q->n++] = 0;
+	return 0;
+}
+
+static void cfgq_free(struct cfgq *q)
+{
+	for (int i = 0; i < q->n; i++)
+		free(q->req[i]);
+	free(q->req);
+	free(q->id);
+	memset(q, 0, sizeof(*q));
+}
+
+/* config_impairments: every link end on a custom host impairs the frames
  * leaving it (egress); it also impairs arriving frames (ingress) when the
  * far end cannot: a kernel host or a switch. */
-static int configure_impairments(struct lab *lab, int host, char *err, size_t errlen)
+static int config_impairments(struct lab *lab, int host, struct cfgq *q)
 {
 	const struct topo *t = lab->topo;
+	unsigned long long seed = (unsigned long long)lab->opts.seed;
 	for (int i = 0; i < t->n_links; i++) {
 		const struct topo_link *l = &t->links[i];
 		for (int e = 0; e < 2; e++) {
@@ -235,81 +278,113 @@ static int configure_impairments(struct lab *lab, int host, char *err, size_t er
 					   t->hosts[peer->host].kind == TOPO_HOST_CUSTOM;
 			/* Frames leaving us: dir[e]. Frames coming to us: dir[!e],
 			 * applied here unless the peer is a custom host (it does it). */
-			if (l->text[e] && l->text[e][0]) {
-				int rc = node_config(lab, host, err, errlen, "impair %s egress %s link=%d dir=%d seed=%llu",
-						     ifn, l->text[e], i, e, (unsigned long long)lab->opts.seed);
-				if (rc < 0)
-					return rc;
-			}
-			if (!peer_custom && l->text[!e] && l->text[!e][0]) {
-				int rc = node_config(lab, host, err, errlen, "impair %s ingress %s link=%d dir=%d seed=%llu",
-						     ifn, l->text[!e], i, !e, (unsigned long long)lab->opts.seed);
-				if (rc < 0)
-					return rc;
-			}
+			if (l->text[e] && l->text[e][0] &&
+			    cfgq_add(q, "impair %s egress %s link=%d dir=%d seed=%llu", ifn, l->text[e], i, e, seed))
+				return -ENOMEM;
+			if (!peer_custom && l->text[!e] && l->text[!e][0] &&
+			    cfgq_add(q, "impair %s ingress %s link=%d dir=%d seed=%llu", ifn, l->text[!e], i, !e, seed))
+				return -ENOMEM;
 		}
 	}
 	return 0;
 }
 
-/* start_node: spawns and configures the node of one custom host. */
-static int start_node(struct lab *lab, int host, int netns_fd, char *err, size_t errlen)
+/* config_node: the requests that make a fresh node the host the topology
+ * describes: parameters, interfaces, captures, routes, impairments. */
+static int config_node(struct lab *lab, int host, const char *hostdir, struct cfgq *q)
 {
-	struct lab_host *lh = &lab->hosts[host];
-	const struct topo_host *th = lh->t;
 	const struct topo *t = lab->topo;
-	char log[PATH_MAX], hostdir[PATH_MAX];
-	snprintf(hostdir, sizeof(hostdir), "%s/%s", lab->outdir, lh->name);
-	fs_mkdir_p(hostdir);
-	snprintf(log, sizeof(log), "%s/node.log", hostdir);
-	char uts[PATH_MAX];
-	snprintf(uts, sizeof(uts), "%s/%s", NETNS_UTS_DIR, lh->netns);
-	int uts_fd = open(uts, O_RDONLY | O_CLOEXEC);
-	struct nodeproc_spawn_opts so = {
-		.node_bin = lab->opts.node_bin, .name = lh->name, .netns_fd = netns_fd,
-		.utsns_fd = uts_fd, .listen_path = lh->sock_path, .log_path = log,
-		.seed = lab->opts.seed ^ nb_hash64((uint64_t)host + 1),
-	};
-	int rc = nodeproc_spawn(&lh->np, &so, NODE_START_MS, err, errlen);
-	if (uts_fd >= 0)
-		close(uts_fd);
-	if (rc < 0)
-		return rc;
-	lh->alive = true;
-	for (int k = 0; k < t->n_defaults; k++)
-		if ((rc = node_config(lab, host, err, errlen, "set %s %s", t->defaults[k].name,
-				      t->defaults[k].value)) < 0)
-			return rc;
-	for (int k = 0; k < th->n_params; k++)
-		if ((rc = node_config(lab, host, err, errlen, "set %s %s", th->params[k].name,
-				      th->params[k].value)) < 0)
-			return rc;
-	if (th->forward && (rc = node_config(lab, host, err, errlen, "set ip.forward on")) < 0)
-		return rc;
-	for (int k = 0; k < th->n_ifaces; k++) {
+	const struct topo_host *th = lab->hosts[host].t;
+	int rc = 0;
+	for (int k = 0; rc == 0 && k < t->n_defaults; k++)
+		rc = cfgq_add(q, "set %s %s", t->defaults[k].name, t->defaults[k].value);
+	for (int k = 0; rc == 0 && k < th->n_params; k++)
+		rc = cfgq_add(q, "set %s %s", th->params[k].name, th->params[k].value);
+	if (rc == 0 && th->forward)
+		rc = cfgq_add(q, "set ip.forward on");
+	for (int k = 0; rc == 0 && k < th->n_ifaces; k++) {
 		const struct topo_iface *ifc = &th->ifaces[k];
 		char a[16];
-		if ((rc = node_config(lab, host, err, errlen, "iface %s addr %s/%d", ifc->name,
-				      nb_ip4_fmt(ifc->addr, a), ifc->prefix)) < 0)
-			return rc;
-		if (lab->opts.pcap &&
-		    (rc = node_config(lab, host, err, errlen, "pcap %s %s/%s.pcap", ifc->name, hostdir,
-				      ifc->name)) < 0)
-			return rc;
+		rc = cfgq_add(q, "iface %s addr %s/%d", ifc->name, nb_ip4_fmt(ifc->addr, a), ifc->prefix);
+		if (rc == 0 && lab->opts.pcap)
+			rc = cfgq_add(q, "pcap %s %s/%s.pcap", ifc->name, hostdir, ifc->name);
 	}
-	for (int k = 0; k < th->n_routes; k++) {
+	for (int k = 0; rc == 0 && k < th->n_routes; k++) {
 		const struct topo_route *r = &th->routes[k];
-		char d[16], g[16];
-		char via[40] = "", dev[40] = "";
+		char d[16], g[16], via[40] = "", dev[40] = "";
 		if (r->via)
 			snprintf(via, sizeof(via), " via %s", nb_ip4_fmt(r->via, g));
 		if (r->dev >= 0)
 			snprintf(dev, sizeof(dev), " dev %s", th->ifaces[r->dev].name);
-		if ((rc = node_config(lab, host, err, errlen, "route add %s/%d%s%s",
-				      nb_ip4_fmt(r->dst, d), r->prefix, via, dev)) < 0)
-			return rc;
+		rc = cfgq_add(q, "route add %s/%d%s%s", nb_ip4_fmt(r->dst, d), r->prefix, via, dev);
 	}
-	return configure_impairments(lab, host, err, errlen);
+	return rc ? rc : config_impairments(lab, host, q);
+}
+
+/* start_nodes: starts the nodes of hosts[0..n) at once (netns_fds[i] is the
+ * namespace of hosts[i]): launch all, await all, send every node its whole
+ * configuration, then collect the answers. The first failure wins. */
+static int start_nodes(struct lab *lab, const int *hosts, const int *netns_fds, int n, char *err, size_t errlen)
+{
+	struct cfgq *q = calloc((size_t)(n ? n : 1), sizeof(*q));
+	if (!q) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct lab_host *lh = &lab->hosts[hosts[i]];
+		char hostdir[PATH_MAX], log[PATH_MAX + 16], uts[PATH_MAX];
+		snprintf(hostdir, sizeof(hostdir), "%s/%s", lab->outdir, lh->name);
+		fs_mkdir_p(hostdir);
+		snprintf(log, sizeof(log), "%s/node.log", hostdir);
+		snprintf(uts, sizeof(uts), "%s/%s", NETNS_UTS_DIR, lh->netns);
+		int uts_fd = open(uts, O_RDONLY | O_CLOEXEC);
+		struct nodeproc_spawn_opts so = {
+			.node_bin = lab->opts.node_bin, .name = lh->name, .netns_fd = netns_fds[i],
+			.utsns_fd = uts_fd, .listen_path = lh->sock_path, .log_path = log,
+			.seed = lab->opts.seed ^ nb_hash64((uint64_t)hosts[i] + 1),
+		};
+		rc = nodeproc_launch(&lh->np, &so, err, errlen);
+		if (uts_fd >= 0)
+			close(uts_fd);
+		if (rc == 0 && (rc = config_node(lab, hosts[i], hostdir, &q[i])) < 0)
+			snprintf(err, errlen, "out of memory");
+	}
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct lab_host *lh = &lab->hosts[hosts[i]];
+		rc = nodeproc_await_ready(&lh->np, NODE_START_MS, err, errlen);
+		lh->alive = rc == 0;
+	}
+	for (int i = 0; rc == 0 && i < n; i++)
+		for (int k = 0; rc == 0 && k < q[i].n; k++) {
+			long id = nodeproc_send(&lab->hosts[hosts[i]].np, "%s", q[i].req[k]);
+			if (id < 0) {
+				rc = (int)id;
+				snprintf(err, errlen, "host %s: '%s': node is gone (see %s)", lab->hosts[hosts[i]].name,
+					 q[i].req[k], lab->hosts[hosts[i]].np.log_path);
+			}
+			q[i].id[k] = id;
+		}
+	for (int i = 0; rc == 0 && i < n; i++) {
+		struct lab_host *lh = &lab->hosts[hosts[i]];
+		for (int k = 0; rc == 0 && k < q[i].n; k++) {
+			struct nodeproc_reply r;
+			rc = nodeproc_wait(&lh->np, q[i].id[k], NODE_CONFIG_MS, &r);
+			if (rc < 0)
+				snprintf(err, errlen, "host %s: '%s': %s (see %s)", lh->name, q[i].req[k],
+					 rc == -ETIMEDOUT ? "no answer" : "node is gone", lh->np.log_path);
+			else if (!r.ok) {
+				snprintf(err, errlen, "host %s: '%s': %s", lh->name, q[i].req[k], r.status);
+				rc = -EINVAL;
+			}
+			nodeproc_reply_free(&r);
+		}
+	}
+	for (int i = 0; i < n; i++)
+		cfgq_free(&q[i]);
+	free(q);
+	return rc;
 }
 
 static int write_state(struct lab *lab)
@@ -459,9 +534,21 @@ int lab_up(struct lab *lab, const struct topo *t, const struct lab_opts *o, char
 		rc = configure_kernel_hosts(lab, h, err, errlen);
 	if (rc == 0)
 		rc = configure_rate_limits(lab, h, err, errlen);
-	for (int i = 0; rc == 0 && i < t->n_hosts; i++)
-		if (lab->hosts[i].custom)
-			rc = start_node(lab, i, h[i].fd, err, errlen);
+	if (rc == 0) {
+		int *hosts = calloc((size_t)t->n_hosts + 1, sizeof(int));
+		int *fds = calloc((size_t)t->n_hosts + 1, sizeof(int));
+		int n = 0;
+		for (int i = 0; hosts && fds && i < t->n_hosts; i++)
+			if (lab->hosts[i].custom) {
+				hosts[n] = i;
+				fds[n++] = h[i].fd;
+			}
+		rc = hosts && fds ? start_nodes(lab, hosts, fds, n, err, errlen) : -ENOMEM;
+		if (!hosts || !fds)
+			snprintf(err, errlen, "out of memory");
+		free(hosts);
+		free(fds);
+	}
 	handles_close(h, lab->n_hosts);
 	if (rc < 0) {
 		lab_down(lab);
@@ -475,12 +562,22 @@ void lab_down(struct lab *lab)
 	char err[NBNL_ERRLEN];
 	if (!lab->hosts)
 		return;
+	/* Every node is told at once, then all are awaited together. */
+	struct nodeproc **nps = calloc((size_t)lab->n_hosts + 1, sizeof(*nps));
+	int n = 0;
 	for (int i = 0; i < lab->n_hosts; i++) {
 		struct lab_host *lh = &lab->hosts[i];
-		if (lh->custom && (lh->np.pid > 0 || lh->np.fd >= 0))
-			nodeproc_stop(&lh->np, 1000);
+		if (lh->custom && (lh->np.pid > 0 || lh->np.fd >= 0)) {
+			nodeproc_quit(&lh->np);
+			if (nps)
+				nps[n++] = &lh->np;
+			else
+				nodeproc_stop(&lh->np, 1000);
+		}
 		lh->alive = false;
 	}
+	nodeproc_reap(nps, n, 2000);
+	free(nps);
 	for (int i = 0; i < lab->n_hosts; i++) {
 		netns_delete(lab->hosts[i].netns, err, sizeof(err));
 		unlink(lab->hosts[i].sock_path);
@@ -528,7 +625,7 @@ int lab_host_restart(struct lab *lab, int topo_host, char *err, size_t errlen)
 	if (fd < 0)
 		return fd;
 	/* A fresh stack, configured as the topology says. */
-	int rc = start_node(lab, topo_host, fd, err, errlen);
+	int rc = start_nodes(lab, &topo_host, &fd, 1, err, errlen);
 	close(fd);
 	if (rc < 0)
 		return rc;

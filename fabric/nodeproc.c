@@ -52,8 +52,7 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 	if (dup2(ctl_fd, 3) < 0)
 		_exit(127);
 	/* Everything else the controller holds stays behind. */
-	for (int fd = 4; fd < 1024; fd++)
-		close(fd);
+	close_range(4, ~0U, 0);
 	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
 	snprintf(fdarg, sizeof(fdarg), "3");
 	char *argv[12];
@@ -109,8 +108,7 @@ static int read_line(struct nodeproc *np, long long deadline, char *out, size_t 
 	}
 }
 
-int nodeproc_spawn(struct nodeproc *np, const struct nodeproc_spawn_opts *o, int timeout_ms,
-		   char *err, size_t errlen)
+int nodeproc_launch(struct nodeproc *np, const struct nodeproc_spawn_opts *o, char *err, size_t errlen)
 {
 	int sv[2];
 	memset(np, 0, sizeof(*np));
@@ -137,13 +135,17 @@ int nodeproc_spawn(struct nodeproc *np, const struct nodeproc_spawn_opts *o, int
 	close(sv[1]);
 	np->pid = pid;
 	np->fd = sv[0];
+	return 0;
+}
 
+int nodeproc_await_ready(struct nodeproc *np, int timeout_ms, char *err, size_t errlen)
+{
 	char line[4096];
 	long long deadline = now_ms() + timeout_ms;
 	for (;;) {
 		int n = read_line(np, deadline, line, sizeof(line));
 		if (n < 0) {
-			snprintf(err, errlen, "node %s did not start (%s); see %s", o->name,
+			snprintf(err, errlen, "node %s did not start (%s); see %s", np->name,
 				 n == -ETIMEDOUT ? "no ready signal in time" : "it exited",
 				 np->log_path[0] ? np->log_path : "its stderr");
 			nodeproc_stop(np, 0);
@@ -152,6 +154,13 @@ int nodeproc_spawn(struct nodeproc *np, const struct nodeproc_spawn_opts *o, int
 		if (!strncmp(line, "* ready", 7))
 			return 0;
 	}
+}
+
+int nodeproc_spawn(struct nodeproc *np, const struct nodeproc_spawn_opts *o, int timeout_ms,
+		   char *err, size_t errlen)
+{
+	int rc = nodeproc_launch(np, o, err, errlen);
+	return rc < 0 ? rc : nodeproc_await_ready(np, timeout_ms, err, errlen);
 }
 
 int nodeproc_connect(struct nodeproc *np, const char *name, const char *path, char *err, size_t errlen)
@@ -192,33 +201,51 @@ static int append_data(struct nodeproc_reply *r, const char *s, size_t n)
 	return 0;
 }
 
-int nodeproc_request(struct nodeproc *np, int timeout_ms, struct nodeproc_reply *r, const char *fmt, ...)
+/* send_all: writes the whole buffer, or fails with -EPIPE. */
+static int send_all(int fd, const char *buf, size_t n)
 {
-	char req[4096], line[8192];
-	memset(r, 0, sizeof(*r));
-	if (np->fd < 0)
-		return -EPIPE;
-	unsigned long id = np->next_id++;
-	int n = snprintf(req, sizeof(req), "%lu ", id);
-	va_list ap;
-	va_start(ap, fmt);
-	int m = vsnprintf(req + n, sizeof(req) - (size_t)n - 1, fmt, ap);
-	va_end(ap);
-	if (m < 0 || (size_t)(n + m) >= sizeof(req) - 1)
-		return -E2BIG;
-	n += m;
-	req[n++] = '\n';
-	for (int off = 0; off < n;) {
-		ssize_t w = send(np->fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+	for (size_t off = 0; off < n;) {
+		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
 		if (w < 0) {
 			if (errno == EINTR)
 				continue;
 			return -EPIPE;
 		}
-		off += (int)w;
+		off += (size_t)w;
 	}
-	char prefix[32];
-	int plen = snprintf(prefix, sizeof(prefix), "%lu ", id);
+	return 0;
+}
+
+static long nodeproc_vsend(struct nodeproc *np, const char *fmt, va_list ap)
+{
+	char req[4096];
+	if (np->fd < 0)
+		return -EPIPE;
+	unsigned long id = np->next_id++;
+	int n = snprintf(req, sizeof(req), "%lu ", id);
+	int m = vsnprintf(req + n, sizeof(req) - (size_t)n - 1, fmt, ap);
+	if (m < 0 || (size_t)(n + m) >= sizeof(req) - 1)
+		return -E2BIG;
+	n += m;
+	req[n++] = '\n';
+	int rc = send_all(np->fd, req, (size_t)n);
+	return rc < 0 ? rc : (long)id;
+}
+
+long nodeproc_send(struct nodeproc *np, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	long id = nodeproc_vsend(np, fmt, ap);
+	va_end(ap);
+	return id;
+}
+
+int nodeproc_wait(struct nodeproc *np, long id, int timeout_ms, struct nodeproc_reply *r)
+{
+	char prefix[32], line[8192];
+	memset(r, 0, sizeof(*r));
+	int plen = snprintf(prefix, sizeof(prefix), "%ld ", id);
 	long long deadline = now_ms() + timeout_ms;
 	for (;;) {
 		int k = read_line(np, deadline, line, sizeof(line));
@@ -241,6 +268,18 @@ int nodeproc_request(struct nodeproc *np, int timeout_ms, struct nodeproc_reply 
 			return 0;
 		}
 	}
+}
+
+int nodeproc_request(struct nodeproc *np, int timeout_ms, struct nodeproc_reply *r, const char *fmt, ...)
+{
+	memset(r, 0, sizeof(*r));
+	va_list ap;
+	va_start(ap, fmt);
+	long id = nodeproc_vsend(np, fmt, ap);
+	va_end(ap);
+	if (id < 0)
+		return (int)id;
+	return nodeproc_wait(np, id, timeout_ms, r);
 }
 
 void nodeproc_reply_free(struct nodeproc_reply *r)
@@ -285,15 +324,59 @@ bool nodeproc_alive(struct nodeproc *np)
 	return true;
 }
 
+void nodeproc_quit(struct nodeproc *np)
+{
+	if (np->fd < 0)
+		return;
+	char q[32];
+	int n = snprintf(q, sizeof(q), "%lu quit\n", np->next_id++);
+	(void)!send(np->fd, q, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(np->fd);
+	np->fd = -1;
+}
+
+int nodeproc_reap(struct nodeproc **nps, int n, int timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	int left = 0, killed = 0;
+	for (int i = 0; i < n; i++)
+		left += nps[i]->pid > 0;
+	while (left > 0) {
+		for (int i = 0; i < n; i++) {
+			struct nodeproc *np = nps[i];
+			if (np->pid <= 0)
+				continue;
+			int st;
+			pid_t r = waitpid(np->pid, &st, WNOHANG);
+			if (r == np->pid || (r < 0 && errno == ECHILD)) {
+				np->pid = -1;
+				left--;
+			}
+		}
+		if (!left)
+			break;
+		if (now_ms() >= deadline) {
+			for (int i = 0; i < n; i++)
+				if (nps[i]->pid > 0) {
+					kill(nps[i]->pid, SIGKILL);
+					waitpid(nps[i]->pid, NULL, 0);
+					nps[i]->pid = -1;
+					killed++;
+				}
+			break;
+		}
+		struct timespec ts = {0, 500 * 1000};
+		nanosleep(&ts, NULL);
+	}
+	return killed;
+}
+
 int nodeproc_stop(struct nodeproc *np, int timeout_ms)
 {
 	int status = -1;
-	if (np->fd >= 0) {
-		if (timeout_ms > 0) {
-			char q[32];
-			int n = snprintf(q, sizeof(q), "%lu quit\n", np->next_id++);
-			(void)!send(np->fd, q, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		}
+	if (timeout_ms > 0)
+		nodeproc_quit(np);
+	else if (np->fd >= 0) {
 		close(np->fd);
 		np->fd = -1;
 	}
@@ -309,7 +392,7 @@ int nodeproc_stop(struct nodeproc *np, int timeout_ms)
 			waitpid(np->pid, &status, 0);
 			break;
 		}
-		struct timespec ts = {0, 2 * 1000 * 1000};
+		struct timespec ts = {0, 500 * 1000};
 		nanosleep(&ts, NULL);
 	}
 	np->pid = -1;

@@ -51,6 +51,10 @@ struct nodeproc_spawn_opts {
  * Returns 0 or -errno with a reason in err. */
 int nodeproc_spawn(struct nodeproc *np, const struct nodeproc_spawn_opts *o, int timeout_ms,
 		   char *err, size_t errlen);
+/* nodeproc_launch / nodeproc_await_ready: the two halves of spawn, so that
+ * many nodes can start at once and be awaited together. */
+int nodeproc_launch(struct nodeproc *np, const struct nodeproc_spawn_opts *o, char *err, size_t errlen);
+int nodeproc_await_ready(struct nodeproc *np, int timeout_ms, char *err, size_t errlen);
 /* nodeproc_connect: attaches to a node already running (its listening socket). */
 int nodeproc_connect(struct nodeproc *np, const char *name, const char *path, char *err, size_t errlen);
 /* nodeproc_request: sends one request (printf format) and waits for its
@@ -58,12 +62,22 @@ int nodeproc_connect(struct nodeproc *np, const char *name, const char *path, ch
  * or -EPIPE if the node went away. */
 int nodeproc_request(struct nodeproc *np, int timeout_ms, struct nodeproc_reply *r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* nodeproc_send / nodeproc_wait: the two halves of a request, so requests
+ * can be pipelined (the node answers a connection's requests in order).
+ * send returns the request id (> 0) or -errno. */
+long nodeproc_send(struct nodeproc *np, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int nodeproc_wait(struct nodeproc *np, long id, int timeout_ms, struct nodeproc_reply *r);
 void nodeproc_reply_free(struct nodeproc_reply *r);
 /* nodeproc_reply_get: value of key=value in a reply status, into buf; false if absent. */
 bool nodeproc_reply_get(const struct nodeproc_reply *r, const char *key, char *buf, size_t len);
 /* nodeproc_stop: asks the node to quit, waits up to timeout_ms, then SIGKILLs
  * it; always reaps it. Returns its wait status (or -1 if it was not running). */
 int nodeproc_stop(struct nodeproc *np, int timeout_ms);
+/* nodeproc_quit: asks the node to quit and closes the channel; no wait. */
+void nodeproc_quit(struct nodeproc *np);
+/* nodeproc_reap: waits for n nodes (already told to quit) together, up to
+ * timeout_ms, then SIGKILLs the rest. Returns how many had to be killed. */
+int nodeproc_reap(struct nodeproc **nps, int n, int timeout_ms);
 /* nodeproc_alive: true if the process has not exited (reaps it if it has). */
 bool nodeproc_alive(struct nodeproc *np);
 

@@ -1,21 +1,27 @@
 /* fuzz_node_tcp.c: libFuzzer harness for TCP and UDP input with live
  * sockets in every state.
  *
- * One stack (eth0 10.0.0.1/24, static ARP for the peer 10.0.0.2) talks to
- * a scripted peer: this harness, which builds the peer's frames. Each input
- * is a scenario:
+ * Stack A (eth0 10.0.0.1/24, static ARP for the peer 10.0.0.2) talks to a
+ * scripted peer: this harness, which builds the peer's frames. In the dual
+ * setups the peer is also a second stack B (10.0.0.2) behind a link whose
+ * frames the input delivers, loses, duplicates, corrupts or reorders, and
+ * the scripted peer is a third party spoofing B. Each input is a scenario:
  *
  *   +-------+-------+-------+-------+-----------------------------------
  *   | setup | conf1 | conf2 | conf3 | operation, operation, ...
  *   +-------+-------+-------+-------+-----------------------------------
  *
- *   setup  % 12: the state the connection under test is brought to, with
+ *   setup  % 16: the state A's connection under test is brought to, with
  *          the socket API and scripted peer segments, then asserted:
- *          LISTEN, SYN_SENT, SYN_RECEIVED (passive), SYN_RECEIVED
- *          (simultaneous open), ESTABLISHED (data in flight both ways,
- *          unread and out-of-order data queued), ESTABLISHED (passive),
- *          FIN_WAIT_1, FIN_WAIT_2, CLOSE_WAIT, CLOSING, LAST_ACK, TIME_WAIT.
- *          A UDP socket bound to port 53 is always there.
+ *          0 LISTEN, 1 SYN_SENT, 2 SYN_RECEIVED (passive), 3 SYN_RECEIVED
+ *          (simultaneous open), 4 ESTABLISHED (data in flight both ways,
+ *          unread and out-of-order data queued), 5 ESTABLISHED (passive),
+ *          6 FIN_WAIT_1, 7 FIN_WAIT_2, 8 CLOSE_WAIT, 9 CLOSING, 10
+ *          LAST_ACK, 11 TIME_WAIT; two stacks: 12 ESTABLISHED (A connects to
+ *          B, data in flight both ways on the link), 13 the same then
+ *          FIN_WAIT_1, 14 ESTABLISHED (B connects to A), 15 simultaneous
+ *          open of A and B. A UDP socket bound to port 53 is always there
+ *          (on both stacks).
  *   conf1  bits 0-1 tcp.rcvbuf {1024, 3000, 65535, 1 MiB}
  *          bits 2-3 tcp.sndbuf {1024, 4096, 65536, 1 MiB}
  *          bits 4-6 the peer's SYN offers WS / SACK-permitted / timestamps
@@ -27,11 +33,12 @@
  *          bit 5    eth0 MTU 576 instead of 1500
  *          bits 6-7 the peer's window {65535, 8192, 700, 100}
  *   conf3  bits 0-3 the peer's window shift
- *          bit 4    a passive connection is left unaccepted
+ *          bit 4    a passive connection is left unaccepted; two stacks:
+ *                   the link starts manual (op 21 moves each frame)
  *          bit 5    TIME_WAIT through CLOSING (else through FIN_WAIT_2)
  *          bits 6-7 the peer's ISN {1000, 2^32 - 256, 2^31 - 64, 0}
  *
- * Operations: one opcode byte (% 21), then its arguments (missing bytes
+ * Operations: one opcode byte (% 23), then its arguments (missing bytes
  * read as 0; see each op_* function): a crafted TCP segment (0-3; see
  * seg_from_input: seq/ack absolute or relative to the connection's rcv_nxt,
  * rcv_adv, snd_una, snd_max, iss; any flags; options structured or raw;
@@ -41,7 +48,9 @@
  * passing (8, 9), and the socket calls send (10), recv (11), shutdown (12),
  * close (13), abort (14), accept (15), setsockopt (16), a watcher that
  * reads / writes / closes / accepts on readiness (17), connect (18), a
- * socket dump (19), bind / listen / getsockname / getpeername / error (20).
+ * socket dump (19), bind / listen / getsockname / getpeername / error (20),
+ * the link between two stacks (21, op_link), a spray of small out-of-order
+ * segments (22).
  * Two bytes ff ff where an opcode is due end the scenario abruptly: the
  * stack is freed with everything live.
  *
@@ -1468,6 +1477,24 @@ static void op_link(struct cursor *c)
 	}
 }
 
+/* op_spray: many small out-of-order segments on the connection under test:
+ * count (8 bits) segments of len bytes (1..8) every step bytes (1..16),
+ * from rcv_nxt + off (16 bits), in increasing or decreasing order: fills
+ * (or overflows) the list of out-of-order ranges. */
+static void op_spray(struct cursor *c)
+{
+	uint8_t count = in8(c), shape = in8(c);
+	uint16_t off = in16(c);
+	uint32_t len = 1 + (shape & 7), step = 1 + ((shape >> 3) & 15);
+	for (uint32_t i = 0; i < count; i++) {
+		struct tcp_pcb *pcb = conn();
+		if (!pcb)
+			return;
+		uint32_t k = (shape & 0x80) ? count - 1 - i : i;
+		peer_send(TCP_ACK, pcb->rcv_nxt + off + k * step, pcb->snd_una, len);
+	}
+}
+
 /* op_dump: every socket dump, into a buffer thrown away. */
 static void op_dump(struct cursor *c)
 {
@@ -1487,7 +1514,7 @@ static void op_dump(struct cursor *c)
 /* run_op: one operation of the script. */
 static void run_op(struct cursor *c)
 {
-	uint8_t op = in8(c) % 22;
+	uint8_t op = in8(c) % 23;
 	H.frames_op = 0;
 	if (H.trace) {
 		struct tcp_pcb *p = conn();
@@ -1571,7 +1598,8 @@ static void run_op(struct cursor *c)
 	case 18: op_connect(c); break;
 	case 19: op_dump(c); break;
 	case 20: op_sockcall(c); break;
-	default: op_link(c); break;
+	case 21: op_link(c); break;
+	default: op_spray(c); break;
 	}
 	link_pump();
 	nb_sock_poll(H.s, H.cfd);
