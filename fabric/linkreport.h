@@ -8,8 +8,9 @@
  * Verdicts, where the figure applies (else "n/a"):
  *   loss   measured rate inside the binomial 99% interval around the
  *          configured probability (over the frames the loss draw saw)
- *   delay  fixed delay only: every frame held the configured time, the
- *          spread (max - min) within 100 us
+ *   delay  fixed delay only: no frame left early, and the latest the
+ *          engine held one plus the loop's p99 release lateness is within
+ *          100 us of the configured delay
  *   rate   achieved within 2% of the configured rate when the queue was
  *          the bottleneck (tail drops seen); "not saturated" otherwise
  */
@@ -33,6 +34,7 @@ struct link_figures {
 	double loss_rate, rate_bps;
 	uint64_t cfg_delay_ns, cfg_jitter_ns, cfg_rate_bps;
 	double cfg_loss;
+	uint64_t late_p50_ns, late_p99_ns, late_max_ns; /* release lateness: the loop's floor */
 };
 
 enum fidelity { FID_NA, FID_OK, FID_OFF, FID_UNSATURATED };

@@ -6,6 +6,7 @@
 #include "impair.h"
 #include "impair_spec.h"
 #include "json.h"
+#include "latency.h"
 #include "pcap.h"
 #include "route.h"
 #include "sock_dump.h"
@@ -314,6 +315,11 @@ static void cmd_impair(struct node *n, struct ctl_req r, int argc, char **argv)
 		/* Each link direction draws from its own stream of the run seed. */
 		impair_init(*slot, &none, impair_seed(run_seed, name, (int)dir));
 	}
+	struct latency **late = egress ? &nif->egress_late : &nif->ingress_late;
+	if (!*late && !(*late = latency_new())) {
+		ctl_err(&n->ctl, r, "out of memory");
+		return;
+	}
 	struct impair_spec merged = (*slot)->spec;
 	impair_spec_merge(&merged, &spec);
 	impair_set_spec(*slot, &merged, now);
@@ -322,7 +328,7 @@ static void cmd_impair(struct node *n, struct ctl_req r, int argc, char **argv)
 
 /* linkstat_json: one impairment direction as a JSON object on one line. */
 static void linkstat_json(struct strbuf *sb, const struct node_if *nif, const char *where,
-			  const struct impair *imp, int link, int dir)
+			  const struct impair *imp, const struct latency *late, int link, int dir)
 {
 	struct impair_stats st;
 	char spec[IMPAIR_SPEC_TEXT_MAX];
@@ -357,6 +363,9 @@ static void linkstat_json(struct strbuf *sb, const struct node_if *nif, const ch
 	json_kv_u64(&j, "cfg_jitter_ns", imp->spec.has & IMPAIR_HAS_DELAY ? imp->spec.jitter_ns : 0);
 	json_kv_double(&j, "cfg_loss", imp->spec.has & IMPAIR_HAS_LOSS && !imp->spec.gilbert ? imp->spec.loss : 0);
 	json_kv_u64(&j, "cfg_rate_bps", imp->spec.has & IMPAIR_HAS_RATE ? imp->spec.rate_bps : 0);
+	json_kv_u64(&j, "late_p50_ns", late ? latency_quantile(late, 0.50) : 0);
+	json_kv_u64(&j, "late_p99_ns", late ? latency_quantile(late, 0.99) : 0);
+	json_kv_u64(&j, "late_max_ns", late ? late->max : 0);
 	json_obj_end(&j);
 	json_finish(&j);
 }
@@ -373,6 +382,7 @@ static void cmd_linkstats(struct node *n, struct ctl_req r, int argc, char **arg
 			struct strbuf sb;
 			strbuf_init(&sb);
 			linkstat_json(&sb, nif, k ? "ingress" : "egress", imps[k],
+				      k ? nif->ingress_late : nif->egress_late,
 				      k ? nif->ingress_link : nif->egress_link, k ? nif->ingress_dir : nif->egress_dir);
 			if (strbuf_error(&sb)) {
 				strbuf_free(&sb);

@@ -77,9 +77,37 @@ static void sync_conn_interest(struct node *n)
  * retransmission timer, every ACK) keeps the earlier one: it fires, nothing
  * is due, and the timer is armed again then; one spurious wakeup instead of
  * a timerfd_settime per iteration. */
+/* wake_time: when to stop sleeping. An impairment release is precise only
+ * if the loop is awake for it: the timer fires impair.spin early and the
+ * loop waits out the rest actively (release_spin). */
+static nb_time_t wake_time(struct node *n)
+{
+	nb_time_t when = stack_next_deadline(&n->stack);
+	nb_time_t rel = node_next_release(n), spin = n->stack.params.impair_spin;
+	if (rel != NB_TIME_NEVER)
+		when = NB_MIN(when, rel > spin ? rel - spin : 0);
+	return when;
+}
+
+/* release_spin: if an impairment release is due within impair.spin, waits
+ * for it on the clock rather than on a timer (whose wakeup is tens of
+ * microseconds late); returns the time to run timers at. */
+static nb_time_t release_spin(struct node *n)
+{
+	nb_time_t now = node_now(), rel = node_next_release(n);
+	if (rel == NB_TIME_NEVER || rel <= now || rel - now > n->stack.params.impair_spin)
+		return now;
+	while ((now = node_now()) < rel) {
+#if defined(__x86_64__) || defined(__i386__)
+		__builtin_ia32_pause();
+#endif
+	}
+	return now;
+}
+
 static void arm_timer(struct node *n)
 {
-	nb_time_t when = node_next_deadline(n);
+	nb_time_t when = wake_time(n);
 	if (when >= n->armed)
 		return;
 	struct itimerspec its = {0};
@@ -178,7 +206,7 @@ void node_loop_run(struct node *n, volatile sig_atomic_t *stop)
 		}
 		for (int i = 0; i < k; i++)
 			handle_event(n, &evs[i]);
-		node_run_timers(n, node_now());
+		node_run_timers(n, release_spin(n));
 		cmd_after_io(n);
 		node_flush_devices(n);
 	}

@@ -9,6 +9,7 @@
 
 #include "cksum.h"
 #include "impair.h"
+#include "latency.h"
 #include "pcap.h"
 
 #include <errno.h>
@@ -36,12 +37,21 @@ static void capture(struct node_if *nif, const uint8_t *frame, size_t len, nb_ti
 		pcap_write(nif->pcap, at + wall_offset(), frame, len);
 }
 
-/* wire_send: the last step out: the device. */
+/* A release in progress: where it goes, and when it really happens. */
+struct release_ctx {
+	struct node *n;
+	struct node_if *nif;
+	nb_time_t now;
+};
+
+/* wire_send: the last step out: the device. Records how much later than
+ * scheduled the frame left. */
 static void wire_send(void *ctx, const uint8_t *frame, size_t len, nb_time_t at)
 {
-	struct node_if *nif = ctx;
-	(void)at;
-	netdev_send(&nif->dev, frame, len);
+	struct release_ctx *rc = ctx;
+	if (rc->nif->egress_late)
+		latency_add(rc->nif->egress_late, (int64_t)(rc->now - at));
+	netdev_send(&rc->nif->dev, frame, len);
 }
 
 static void node_tx(void *ctx, int ifidx, const uint8_t *frame, size_t len)
@@ -67,6 +77,18 @@ struct rx_ctx {
 	struct node_if *nif;
 	unsigned flags;
 };
+
+/* ingress_release: a frame released by the ingress link reaches the stack;
+ * how late it was is recorded. */
+static void stack_deliver(void *ctx, const uint8_t *frame, size_t len, nb_time_t at);
+static void ingress_release(void *ctx, const uint8_t *frame, size_t len, nb_time_t at)
+{
+	struct release_ctx *rc = ctx;
+	struct rx_ctx rx = {rc->n, rc->nif, 0};
+	if (rc->nif->ingress_late)
+		latency_add(rc->nif->ingress_late, (int64_t)(rc->now - at));
+	stack_deliver(&rx, frame, len, at);
+}
 
 /* stack_deliver: a frame that survived the ingress link reaches the stack. */
 static void stack_deliver(void *ctx, const uint8_t *frame, size_t len, nb_time_t at)
@@ -117,14 +139,25 @@ void node_run_timers(struct node *n, nb_time_t now)
 {
 	for (int i = 0; i < n->nifs; i++) {
 		struct node_if *nif = &n->ifs[i];
+		struct release_ctx rc = {n, nif, now};
 		if (nif->egress)
-			impair_release(nif->egress, now, wire_send, nif);
-		if (nif->ingress) {
-			struct rx_ctx rx = {n, nif, 0};
-			impair_release(nif->ingress, now, stack_deliver, &rx);
-		}
+			impair_release(nif->egress, now, wire_send, &rc);
+		if (nif->ingress)
+			impair_release(nif->ingress, now, ingress_release, &rc);
 	}
 	stack_timers_run(&n->stack, now);
+}
+
+nb_time_t node_next_release(struct node *n)
+{
+	nb_time_t t = NB_TIME_NEVER;
+	for (int i = 0; i < n->nifs; i++) {
+		if (n->ifs[i].egress)
+			t = NB_MIN(t, impair_next(n->ifs[i].egress));
+		if (n->ifs[i].ingress)
+			t = NB_MIN(t, impair_next(n->ifs[i].ingress));
+	}
+	return t;
 }
 
 nb_time_t node_next_deadline(struct node *n)
@@ -199,6 +232,8 @@ void node_close_devices(struct node *n)
 			impair_free(nif->ingress);
 			free(nif->ingress);
 		}
+		free(nif->egress_late);
+		free(nif->ingress_late);
 		netdev_close(&nif->dev);
 		memset(nif, 0, sizeof(*nif));
 	}

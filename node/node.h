@@ -17,6 +17,7 @@
 
 struct pcap_writer;
 struct impair;
+struct latency;
 
 struct node_if {
 	struct netdev dev;
@@ -26,6 +27,8 @@ struct node_if {
 	struct impair *ingress;
 	int egress_link, egress_dir;    /* the topology link and direction each */
 	int ingress_link, ingress_dir;  /* impairment emulates (for reports) */
+	struct latency *egress_late;    /* how late releases left (with an impairment) */
+	struct latency *ingress_late;
 };
 
 struct node {
@@ -55,6 +58,8 @@ void node_poll_device(struct node *n, struct node_if *nif);
 void node_flush_devices(struct node *n);
 /* node_run_timers: runs everything due: stack timers and impairment releases. */
 void node_run_timers(struct node *n, nb_time_t now);
+/* node_next_release: the earliest impairment release (frames held by a link). */
+nb_time_t node_next_release(struct node *n);
 /* node_next_deadline: the earliest time something is due. */
 nb_time_t node_next_deadline(struct node *n);
 

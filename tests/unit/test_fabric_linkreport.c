@@ -18,7 +18,7 @@ static void parses_node_line(void **state)
 			   "\"dropped_list\":0,\"delay_min_ns\":5000000,\"delay_p50_ns\":5000000,"
 			   "\"delay_p99_ns\":5000000,\"delay_max_ns\":5000000,\"loss_rate\":0.01,"
 			   "\"rate_bps\":0,\"cfg_delay_ns\":5000000,\"cfg_jitter_ns\":0,\"cfg_loss\":0.01,"
-			   "\"cfg_rate_bps\":0}";
+			   "\"cfg_rate_bps\":0,\"late_p50_ns\":31000,\"late_p99_ns\":80000}";
 	assert_true(link_figures_parse(line, &f));
 	assert_int_equal(f.link, 3);
 	assert_int_equal(f.dir, 1);
@@ -27,6 +27,8 @@ static void parses_node_line(void **state)
 	assert_int_equal(f.dropped_loss, 10);
 	assert_int_equal(f.cfg_delay_ns, 5000000);
 	assert_true(f.cfg_loss > 0.0099 && f.cfg_loss < 0.0101);
+	assert_int_equal(f.late_p50_ns, 31000);
+	assert_int_equal(f.late_p99_ns, 80000);
 	assert_false(link_figures_parse("{\"sent\":3}", &f));
 	assert_false(link_figures_parse("garbage", &f));
 }
@@ -58,6 +60,11 @@ static void fixed_delay_and_rate(void **state)
 	struct link_figures f = {.cfg_delay_ns = 20000000, .delivered = 100, .delay_min_ns = 20000000,
 				 .delay_max_ns = 20090000};
 	assert_int_equal(link_judge(&f).delay, FID_OK);
+	f.late_p99_ns = 9000;               /* the loop's floor counts too */
+	assert_int_equal(link_judge(&f).delay, FID_OK);
+	f.late_p99_ns = 20000;              /* 90 + 20 us > 100 us */
+	assert_int_equal(link_judge(&f).delay, FID_OFF);
+	f.late_p99_ns = 0;
 	f.delay_max_ns = 20200000;          /* 200 us late: off */
 	assert_int_equal(link_judge(&f).delay, FID_OFF);
 	f.delay_max_ns = 20000000;
