@@ -38,11 +38,19 @@ static void print_lab(const char *name, int pid, bool alive, void *arg)
 	printf("%-14s %-8s pid %d\n", short_name, alive ? "up" : "stale", pid);
 }
 
+/* wants_help: true for -h/--help as the only argument. */
+static bool wants_help(int argc, char **argv)
+{
+	return argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"));
+}
+
 int cmd_list(int argc, char **argv, struct cli_common *c)
 {
 	if (argc > 1) {
-		fprintf(stderr, "usage: nestbed list\n");
-		return EXIT_USAGE;
+		fprintf(wants_help(argc, argv) ? stdout : stderr,
+			"usage: nestbed list\nLists the labs of this prefix: up (owner running) or stale "
+			"(left by a crash: nestbed clean).\n");
+		return wants_help(argc, argv) ? 0 : EXIT_USAGE;
 	}
 	int n = lab_list(c->prefix, print_lab, c);
 	if (n == 0 && !c->quiet)
@@ -61,8 +69,10 @@ static bool lab_gone(const struct cli_common *c, const char *lab)
 int cmd_down(int argc, char **argv, struct cli_common *c)
 {
 	if (argc != 2 || argv[1][0] == '-') {
-		fprintf(stderr, "usage: nestbed down LAB\n");
-		return EXIT_USAGE;
+		fprintf(wants_help(argc, argv) ? stdout : stderr,
+			"usage: nestbed down LAB\nStops the lab's nodes and deletes its namespaces, links and "
+			"state (a lab from `up` or `run --keep`).\n");
+		return wants_help(argc, argv) ? 0 : EXIT_USAGE;
 	}
 	const char *lab = argv[1];
 	if (geteuid() != 0) {
@@ -110,11 +120,11 @@ int cmd_clean(int argc, char **argv, struct cli_common *c)
 		if (!strcmp(argv[i], "--all")) {
 			all = true;
 		} else {
-			fprintf(stderr, "usage: nestbed clean [--all]\n"
+			fprintf(wants_help(argc, argv) ? stdout : stderr, "usage: nestbed clean [--all]\n"
 				"Removes namespaces and state that crashed runs left behind (names starting\n"
 				"with '%s-'). Labs whose owner is still running are left alone unless --all.\n",
 				c->prefix);
-			return EXIT_USAGE;
+			return wants_help(argc, argv) ? 0 : EXIT_USAGE;
 		}
 	}
 	if (geteuid() != 0) {

@@ -258,7 +258,8 @@ int cmd_run(int argc, char **argv, struct cli_common *c)
 	code = script_run(&ss.lab, ss.t, rep);
 	if (lab_dump_sockets(&ss.lab, -1, "final", err, sizeof(err)) < 0 && !c->quiet)
 		fprintf(stderr, "nestbed: final dump: %s\n", err);
-	if (lab_link_report(&ss.lab, c->quiet ? NULL : stderr, err, sizeof(err)) < 0)
+	bool show = !c->quiet && (c->verbose || isatty(STDERR_FILENO));
+	if (lab_link_report(&ss.lab, show ? stderr : NULL, err, sizeof(err)) < 0)
 		fprintf(stderr, "nestbed: link report: %s\n", err);
 	report_finish(rep, code);
 	if (report_write(rep, err, sizeof(err)) < 0)

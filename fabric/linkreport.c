@@ -61,6 +61,7 @@ bool link_figures_parse(const char *line, struct link_figures *f)
 	f->duplicated = get_u64(line, "duplicated");
 	f->reordered = get_u64(line, "reordered");
 	f->corrupted = get_u64(line, "corrupted");
+	f->delayed = get_u64(line, "delayed");
 	f->delay_min_ns = get_u64(line, "delay_min_ns");
 	f->delay_p50_ns = get_u64(line, "delay_p50_ns");
 	f->delay_p99_ns = get_u64(line, "delay_p99_ns");
@@ -126,6 +127,7 @@ static void write_json(FILE *f, const struct lab *lab, const struct link_figures
 			"\"spec\": \"%s\", \"sent\": %" PRIu64 ", \"delivered\": %" PRIu64
 			", \"dropped_loss\": %" PRIu64 ", \"dropped_queue\": %" PRIu64 ", \"dropped_list\": %" PRIu64
 			", \"duplicated\": %" PRIu64 ", \"reordered\": %" PRIu64 ", \"corrupted\": %" PRIu64
+			", \"delayed\": %" PRIu64
 			", \"delay_min_ns\": %" PRIu64 ", \"delay_p50_ns\": %" PRIu64 ", \"delay_p99_ns\": %" PRIu64
 			", \"delay_max_ns\": %" PRIu64 ", \"loss_rate\": %.6f, \"rate_bps\": %.0f"
 			", \"cfg_delay_ns\": %" PRIu64 ", \"cfg_jitter_ns\": %" PRIu64 ", \"cfg_loss\": %.6f"
@@ -134,7 +136,7 @@ static void write_json(FILE *f, const struct lab *lab, const struct link_figures
 			"\"rate\": \"%s\"}}%s\n",
 			x->link, x->dir, end_name(lab, x->link, x->dir), end_name(lab, x->link, !x->dir), x->where,
 			x->spec, x->sent, x->delivered, x->dropped_loss, x->dropped_queue, x->dropped_list,
-			x->duplicated, x->reordered, x->corrupted, x->delay_min_ns, x->delay_p50_ns, x->delay_p99_ns,
+			x->duplicated, x->reordered, x->corrupted, x->delayed, x->delay_min_ns, x->delay_p50_ns, x->delay_p99_ns,
 			x->delay_max_ns, x->loss_rate, x->rate_bps, x->cfg_delay_ns, x->cfg_jitter_ns, x->cfg_loss,
 			x->cfg_rate_bps, x->late_p50_ns, x->late_p99_ns, x->late_max_ns, fidelity_name(j.loss), fidelity_name(j.delay), fidelity_name(j.rate),
 			i + 1 < n ? "," : "");

@@ -29,7 +29,7 @@ struct link_figures {
 	char where[16];                 /* "egress" or "ingress" */
 	char spec[256];
 	uint64_t sent, delivered, dropped_loss, dropped_queue, dropped_list;
-	uint64_t duplicated, reordered, corrupted;
+	uint64_t duplicated, reordered, corrupted, delayed;
 	uint64_t delay_min_ns, delay_p50_ns, delay_p99_ns, delay_max_ns;
 	double loss_rate, rate_bps;
 	uint64_t cfg_delay_ns, cfg_jitter_ns, cfg_rate_bps;

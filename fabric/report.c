@@ -67,6 +67,10 @@ static bool is_expectation(const struct topo_step *s)
 
 struct report *report_new(const struct topo *t, uint64_t seed, const char *outdir, bool quiet, bool verbose)
 {
+	/* Off a terminal (CI logs, pipes) only failures and the result are
+	 * printed, unless asked for more with -v; the artifacts hold the rest. */
+	if (!verbose && !isatty(fileno(stderr)))
+		quiet = true;
 	struct report_opts o = {.progress = stderr, .quiet = quiet, .verbose = verbose, .color = -1};
 	struct report *rep = report_create(t->name, t->file, seed, t->n_steps, outdir, &o);
 	for (int i = 0; rep && i < t->n_steps; i++) {
