@@ -12,11 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#define NODE_NICE (-10)
 
 static long long now_ms(void)
 {
@@ -31,6 +34,9 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 	char seed[32], fdarg[16];
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
+	/* A node emulates a wire: it should win the CPU against background
+	 * work, or held frames leave late (best effort; needs CAP_SYS_NICE). */
+	setpriority(PRIO_PROCESS, 0, NODE_NICE);
 	if (setns(o->netns_fd, CLONE_NEWNET) < 0) {
 		dprintf(2, "nestbed-node[%s]: setns(net): %s\n", o->name, strerror(errno));
 		_exit(127);

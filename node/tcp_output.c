@@ -332,8 +332,12 @@ static int output_one(struct tcp_pcb *pcb, bool force)
 		flags |= TCP_FIN;
 	if (len && (len == avail || SEQ_GEQ(pcb->snd_push, pcb->snd_nxt + len)))
 		flags |= TCP_PSH;
-	uint32_t seq = pcb->snd_nxt;
 	uint32_t adv = len + (fin ? 1 : 0);
+	/* A segment without data or FIN goes at SND.MAX, as the BSDs do: after
+	 * an RTO pulled SND.NXT back, SND.NXT may be below the peer's RCV.NXT,
+	 * and two such ACKs are each unacceptable to the other side: an endless
+	 * ACK loop (fuzz-found). Persist keeps SND.NXT (the probe byte). */
+	uint32_t seq = adv || pcb->persist ? pcb->snd_nxt : pcb->snd_max;
 	bool probe = force && pcb->persist && pcb->snd_wnd == 0;
 	uint16_t mss_before = pcb->mss;
 	if (tcp_emit(pcb, seq, len, flags) == -EMSGSIZE && pcb->mss < mss_before)

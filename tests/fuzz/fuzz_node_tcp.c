@@ -162,6 +162,7 @@ struct harness {
 	size_t app_budget;          /* bytes the writing watcher may still send */
 	bool trace;                 /* FUZZ_TCP_TRACE set: operations on stderr */
 	bool tolerate_storm;        /* FUZZ_TCP_TOLERATE_ACK_STORM set */
+	unsigned trace_frames;      /* link frames traced so far */
 };
 
 static struct harness H;
@@ -310,6 +311,14 @@ static bool frame_is_rst(const uint8_t *f, size_t len)
  * answered with a RST) and frees it. */
 static void link_deliver(struct lframe *l)
 {
+	if (H.trace && l->len >= NB_ETH_HLEN + IP_HLEN_MIN + TCP_HLEN_MIN &&
+	    l->data[NB_ETH_HLEN + 9] == IP_PROTO_TCP && H.trace_frames++ < 200) {
+		const uint8_t *t = l->data + NB_ETH_HLEN + (l->data[NB_ETH_HLEN] & 15) * 4;
+		size_t tl = nb_get16(l->data + NB_ETH_HLEN + 2) - (size_t)(l->data[NB_ETH_HLEN] & 15) * 4;
+		fprintf(stderr, "  to %c: %u->%u seq=%u ack=%u flags=%02x wnd=%u len=%zu\n", l->to ? 'B' : 'A',
+			nb_get16(t), nb_get16(t + 2), nb_get32(t + 4), nb_get32(t + 8), t[13], nb_get16(t + 14),
+			tl - (size_t)(t[12] >> 4) * 4);
+	}
 	H.in_rst = frame_is_rst(l->data, l->len);
 	fake_input(l->to ? H.fb : H.fs, 0, l->data, l->len);
 	H.in_rst = false;
@@ -1452,7 +1461,12 @@ static void op_link(struct cursor *c)
 		struct lframe *l = link_take();
 		if (!l)
 			break;
-		switch (in8(c) % 8) {
+		uint8_t fate = in8(c) % 8;
+		if (H.trace)
+			fprintf(stderr, "  link: frame %zu bytes to %c: %s\n", l->len, l->to ? 'B' : 'A',
+				fate == 4 ? "lost" : fate == 5 ? "duplicated" : fate == 6 ? "corrupted" :
+				fate == 7 ? "reordered" : "delivered");
+		switch (fate) {
 		case 4:
 			free(l);
 			break;

@@ -175,6 +175,47 @@ static void test_spoofed_fin_ack_storm(void **st)
 	assert_in_range(moved, 0, 10);   /* a few ACKs, not an endless exchange */
 }
 
+/* Bug 4 (fuzz: "frame storm: too many frames for one operation", two
+ * stacks, input 0c 12 75 d8 09 ed 15 c0: MTU 576, data in flight both
+ * ways, the link holds every frame for a while, then delivers them all in
+ * order). Both sides time out spuriously: RFC 6298 5.4 pulls SND.NXT back to
+ * SND.UNA and, with cwnd at one segment, only the first segment is resent,
+ * so SND.NXT stays below SND.MAX. tcp_output.c output_one() then sends pure
+ * ACKs with SEQ = SND.NXT, which is below the other side's RCV.NXT (it got
+ * everything): the other side finds the ACK unacceptable (RFC 9293 3.10.7.4
+ * first check), answers with an ACK of its own and drops it without
+ * looking at its acknowledgment number -- and its own ACK carries its own
+ * stale SND.NXT, equally unacceptable. Neither ever learns its data arrived:
+ * an endless ACK loop between two honest stacks. The BSDs send a segment
+ * without data, SYN or FIN at SND.MAX (tcp_output.c: th_seq = snd_max) for
+ * this reason.
+ *
+ * Here: both send 3000 bytes, nothing is delivered for 1 s (two RTOs on
+ * each side), then everything is delivered in order: a handful of segments
+ * must settle it, with all data acknowledged on both sides. */
+static void test_spurious_rto_both_sides_no_ack_loop(void **st)
+{
+	(void)st;
+	struct hnode b;
+	struct hev bev = {0};
+	struct tcp_pcb *server;
+	h_node_init(&b, "10.0.0.2", 1500, 43);
+	h_params_plain(&b);
+	struct tcp_pcb *c = h_pair(&N, &b, &bev, &server, NULL);
+	assert_int_equal(tcp_send(c, pattern(3000), 3000, true), 3000);
+	assert_int_equal(tcp_send(server, pattern(3000), 3000, true), 3000);
+	h_advance(&N, NB_SEC(1));
+	h_advance(&b, NB_SEC(1));
+	assert_true(SEQ_LT(c->snd_nxt, c->snd_max));            /* pulled back by the RTO */
+	assert_true(SEQ_LT(server->snd_nxt, server->snd_max));
+	int moved = pump_bounded(&N, &b, 1000);
+	bool c_done = c->snd_una == c->snd_max, s_done = server->snd_una == server->snd_max;
+	h_node_free(&b);
+	assert_in_range(moved, 0, 40);
+	assert_true(c_done);
+	assert_true(s_done);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +223,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zero_window_orphan_closing_dies, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rcvbuf_shrink_keeps_offered_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spoofed_fin_ack_storm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spurious_rto_both_sides_no_ack_loop, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
