@@ -96,7 +96,10 @@ int cmd_down(int argc, char **argv, struct cli_common *c)
 		}
 		return 0;
 	}
-	/* Ask the lab's owner to take it down: it holds the nodes. */
+	/* Ask the lab's owner to take it down: it holds the nodes. A stale
+	 * owner file (a crash) may name a pid that is now another program's. */
+	if (!lab_owner_alive(pid))
+		pid = -1;
 	if (pid > 0 && kill(pid, SIGTERM) == 0) {
 		for (int i = 0; i < 200 && !lab_gone(c, lab); i++) {
 			struct timespec ts = {0, 50 * 1000 * 1000};

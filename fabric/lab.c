@@ -93,8 +93,14 @@ static int create_namespaces(struct lab *lab, struct ns_handles *h, char *err, s
 		if (lh->t && !lh->custom)
 			flags |= NETNS_LO_UP;
 		int rc = netns_create(lh->netns, lh->name, flags, err, errlen);
+		if (rc == -EEXIST) {
+			size_t n = strlen(err);
+			snprintf(err + n, errlen - n, " (another lab's host has that name, or a crash left it: "
+				 "nestbed list, nestbed clean)");
+		}
 		if (rc < 0)
 			return rc;
+		lh->netns_made = true;
 		h[i].fd = netns_open(lh->netns, err, errlen);
 		if (h[i].fd < 0)
 			return h[i].fd;
@@ -580,8 +586,11 @@ void lab_down(struct lab *lab)
 	}
 	nodeproc_reap(nps, n, 2000);
 	free(nps);
+	/* Only what this lab created: a name that clashed (lab "a" host "b-c"
+	 * against lab "a-b" host "c") is another lab's namespace. */
 	for (int i = 0; i < lab->n_hosts; i++) {
-		netns_delete(lab->hosts[i].netns, err, sizeof(err));
+		if (lab->hosts[i].netns_made)
+			netns_delete(lab->hosts[i].netns, err, sizeof(err));
 		unlink(lab->hosts[i].sock_path);
 	}
 	char path[PATH_MAX];

@@ -27,6 +27,7 @@ struct lab_host {
 	const struct topo_host *t;   /* NULL for switches */
 	char name[TOPO_NAME_MAX];
 	char netns[64];              /* "<P>-<lab>-<name>" */
+	bool netns_made;             /* created by this lab_up (lab_down deletes only those) */
 	bool custom;
 	struct nodeproc np;          /* custom hosts: the running node (np.fd < 0 when down) */
 	bool alive;                  /* custom hosts: node running */

@@ -139,6 +139,19 @@ struct dir_ctx {
 	int n_dead;
 };
 
+/* collect_longer: while cleaning lab `only`, the labs whose names extend
+ * it ("<P>-web-2" for "<P>-web"): their namespaces share our prefix. */
+static void collect_longer(const char *name, int pid, bool alive, void *arg)
+{
+	struct dir_ctx *d = arg;
+	size_t n = strlen(d->only);
+	(void)pid;
+	(void)alive;
+	char *s;
+	if (!strncmp(name, d->only, n) && name[n] == '-' && d->c->n_live < 256 && (s = strdup(name)))
+		d->c->skip_live[d->c->n_live++] = s;
+}
+
 static void collect_lab(const char *name, int pid, bool alive, void *arg)
 {
 	struct dir_ctx *d = arg;
@@ -173,6 +186,8 @@ int lab_clean(const char *prefix, const char *only_lab, bool force, FILE *report
 		}
 		snprintf(pfx, sizeof(pfx), "%s-", full);
 		snprintf(d->dead[d->n_dead++], sizeof(d->dead[0]), "%s", full);
+		d->only = full;
+		lab_list(prefix, collect_longer, d);
 	} else {
 		lab_list(prefix, collect_lab, d);
 		snprintf(pfx, sizeof(pfx), "%s-", prefix);

@@ -80,7 +80,7 @@ static int request_ok(struct lab *lab, int host, int timeout_ms, char *err, size
 	int rc = lab_node_request(lab, host, timeout_ms, &r, "%s", req);
 	if (rc < 0) {
 		snprintf(err, errlen, "host %s: %s: %s", lab->hosts[host].name, req,
-			 rc == -ETIMEDOUT ? "no answer in time" : "node is not running");
+			 rc == -ETIMEDOUT ? "no answer in time" : rc == -EINTR ? "interrupted" : "node is not running");
 		return rc;
 	}
 	rc = r.ok ? 0 : -EINVAL;

@@ -34,6 +34,9 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 	char seed[32], fdarg[16];
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
+	/* Out of the terminal's foreground group: ^C is for the controller,
+	 * which still needs its nodes for the final dumps and the teardown. */
+	setpgid(0, 0);
 	/* A node emulates a wire: it should win the CPU against background
 	 * work, or held frames leave late (best effort; needs CAP_SYS_NICE). */
 	setpriority(PRIO_PROCESS, 0, NODE_NICE);
@@ -80,8 +83,13 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 	_exit(127);
 }
 
+static bool (*interrupt_fn)(void);
+
+void nodeproc_set_interrupt(bool (*fn)(void)) { interrupt_fn = fn; }
+
 /* read_line: the next complete line from the node, waiting until deadline.
- * Returns the line length (line NUL-terminated in out), -ETIMEDOUT or -EPIPE. */
+ * Returns the line length (line NUL-terminated in out), -ETIMEDOUT, -EPIPE,
+ * or -EINTR once the interrupt hook says stop. */
 static int read_line(struct nodeproc *np, long long deadline, char *out, size_t outlen)
 {
 	for (;;) {
@@ -100,8 +108,12 @@ static int read_line(struct nodeproc *np, long long deadline, char *out, size_t 
 		long long left = deadline - now_ms();
 		if (left <= 0)
 			return -ETIMEDOUT;
+		if (interrupt_fn && interrupt_fn())
+			return -EINTR;
+		/* in slices while an interrupt can come, so it is seen within 100 ms */
+		long long cap = interrupt_fn ? 100 : 1000000;
 		struct pollfd p = {.fd = np->fd, .events = POLLIN};
-		int k = poll(&p, 1, left > 1000000 ? 1000000 : (int)left);
+		int k = poll(&p, 1, left > cap ? (int)cap : (int)left);
 		if (k < 0 && errno != EINTR)
 			return -EPIPE;
 		if (k <= 0)

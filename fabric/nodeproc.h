@@ -78,6 +78,10 @@ void nodeproc_quit(struct nodeproc *np);
 /* nodeproc_reap: waits for n nodes (already told to quit) together, up to
  * timeout_ms, then SIGKILLs the rest. Returns how many had to be killed. */
 int nodeproc_reap(struct nodeproc **nps, int n, int timeout_ms);
+/* nodeproc_set_interrupt: while fn is set and returns true, waits for a
+ * node's answer give up with -EINTR (the request is abandoned; its late
+ * reply is skipped). NULL: waits run to their timeout. */
+void nodeproc_set_interrupt(bool (*fn)(void));
 /* nodeproc_alive: true if the process has not exited (reaps it if it has). */
 bool nodeproc_alive(struct nodeproc *np);
 

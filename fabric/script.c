@@ -108,7 +108,9 @@ static int vrequest(struct script_ctx *cx, int host, int timeout_ms, struct node
 	if (rc < 0) {
 		struct lab_host *lh = lab_host(cx->lab, host);
 		const char *log = lh ? lh->np.log_path : "";
-		if (rc == -ETIMEDOUT)
+		if (rc == -EINTR)
+			step_error(res, "interrupted");
+		else if (rc == -ETIMEDOUT)
 			step_error(res, "host %s did not answer '%s' within %.1fs (node log: %s)",
 				   script_host_name(cx, host), req, timeout_ms / 1000.0, log);
 		else if (rc == -EPIPE && log[0])
@@ -216,6 +218,9 @@ int script_run(struct lab *lab, const struct topo *t, struct report *rep)
 	}
 	struct script_ctx cx = {.lab = lab, .t = t, .rep = rep};
 	uint64_t t0 = script_now_ns();
+	/* ^C ends a step that waits on a node (wait, ping), not only sleeps;
+	 * the final dumps after the script still get their answers. */
+	nodeproc_set_interrupt(script_interrupted);
 	int ended_by = -1;             /* the step after which only dumps run */
 	bool interrupted = false, bad = false;
 	for (int i = 0; i < t->n_steps && i < rep->n_steps; i++) {
@@ -249,6 +254,7 @@ int script_run(struct lab *lab, const struct topo *t, struct report *rep)
 		if (res.end_script && ended_by < 0)
 			ended_by = i;
 	}
+	nodeproc_set_interrupt(NULL);
 	script_jobs_finish(&cx);
 	rep->duration_ns = script_now_ns() - t0;
 	report_free(own);

@@ -57,7 +57,9 @@ int script_live_do(struct script_live *lv, const char *line, FILE *out, FILE *er
 	lv->cx.step = at;
 	script_jobs_poll(&lv->cx);
 	uint64_t start = script_now_ns();
+	nodeproc_set_interrupt(script_interrupted); /* `nestbed down` during a long step */
 	script_step_run(&lv->cx, s, &res);
+	nodeproc_set_interrupt(NULL);
 	print_outcome(out, s, &res, script_now_ns() - start);
 	free(res.text);
 	return res.outcome == STEP_OK ? 0 : 1;
