@@ -57,10 +57,28 @@ static void pick_live(const char *name, int pid, bool alive, void *arg)
 	snprintf(o->name, sizeof(o->name), "%s", name);
 }
 
+/* name_ok: n bytes of a lab or host name as the language allows them
+ * ([A-Za-z0-9_-], not empty): nothing that could leave /run/nestbed. */
+static bool name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 63)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || s[i] == '-' || s[i] == '_'))
+			return false;
+	return true;
+}
+
 int cli_resolve_host(const struct cli_common *c, const char *arg, char *lab, size_t lablen,
 		     char *host, size_t hostlen)
 {
 	const char *colon = strchr(arg, ':');
+	const char *hname = colon ? colon + 1 : arg;
+	if ((colon && !name_ok(arg, (size_t)(colon - arg))) || !name_ok(hname, strlen(hname))) {
+		fprintf(stderr, "nestbed: '%s' is not [LAB:]HOST (names are letters, digits, '-' and '_')\n", arg);
+		return -EINVAL;
+	}
 	if (colon) {
 		snprintf(lab, lablen, "%s-%.*s", c->prefix, (int)(colon - arg), arg);
 		snprintf(host, hostlen, "%s", colon + 1);
@@ -186,6 +204,7 @@ int cmd_exec(int argc, char **argv, struct cli_common *c)
 	}
 	int st;
 	while (waitpid(pid, &st, 0) < 0)
-		;
+		if (errno != EINTR)
+			return EXIT_ENV;
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }

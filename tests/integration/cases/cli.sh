@@ -31,6 +31,8 @@ usage_errors() {
 	[ $rc -eq 2 ] || { echo "run without file: exit $rc"; return 1; }
 	rc=0; "$NB" run /nonexistent.topo 2>/dev/null || rc=$?
 	[ $rc -eq 2 ] || { echo "missing file: exit $rc"; return 1; }
+	rc=0; "$NB" ss '../x:h' 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "ss with a path for a lab: exit $rc"; return 1; }
 	"$NB" --help | grep -q 'Commands:'
 }
 check cli:usage-errors usage_errors
