@@ -149,7 +149,7 @@ static int arg_port(struct node *n, struct ctl_req r, const char *what, const ch
 void cmd_script_view_keys(struct sobj *o, char *buf, size_t len)
 {
 	struct sobj_view v;
-	sobj_view(o, &v);
+	sobj_view(o, &v, true);
 	int k = snprintf(buf, len,
 			 "name=%s kind=%s state=%s error=%s sent=%" PRIu64 " received=%" PRIu64 " read=%" PRIu64
 			 " queued=%" PRIu64 " pending=%" PRIu64 " buffered=%" PRIu64 " conns=%d done=%d",
@@ -230,7 +230,7 @@ static void v_accept(struct node *n, struct ctl_req r, int argc, char **argv)
 		ctl_err(&n->ctl, r, "accept: '%s' is closed", l->name);
 		return;
 	}
-	sobj_view(l, &v);
+	sobj_view(l, &v, true);
 	if (v.accept_q == 0) {
 		ctl_err(&n->ctl, r, "accept %s: no connection is waiting on its accept queue (accept_q 0, syn_q %d, "
 			"backlog %d)", l->name, v.syn_q, v.backlog);
@@ -245,7 +245,7 @@ static void v_accept(struct node *n, struct ctl_req r, int argc, char **argv)
 		drop_obj(n, c);
 		return;
 	}
-	sobj_view(l, &v);
+	sobj_view(l, &v, true);
 	ctl_ok(&n->ctl, r, "name=%s peer=%s:%u state=%s accept_q=%d", c->name, nb_ip4_fmt(c->faddr, a), c->fport,
 	       tcp_state_name(c->state), v.accept_q);
 }
@@ -357,7 +357,7 @@ static void v_close(struct node *n, struct ctl_req r, int argc, char **argv)
 		return;
 	}
 	struct sobj_view v;
-	sobj_view(o, &v);
+	sobj_view(o, &v, true);
 	ctl_ok(&n->ctl, r, "state=%s pending=%" PRIu64, v.state, v.pending);
 }
 

@@ -37,7 +37,7 @@ static enum wait_result wait_check(struct swait *w)
 {
 	struct sobj_view v;
 	struct sobj *o = w->o;
-	sobj_view(o, &v);
+	sobj_view(o, &v, false);
 	bool conn = o->kind == SOBJ_CONN;
 	switch (w->what) {
 	case WAIT_STATE:

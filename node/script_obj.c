@@ -45,8 +45,8 @@ struct sobj *sobj_new(struct script_objs *t, const char *name, enum sobj_kind ki
 	o->kind = kind;
 	o->fd = -1;
 	o->state = TCP_CLOSED;
-	sha256_init(&o->tx);
-	sha256_init(&o->rx);
+	lazy_hash_init(&o->tx, SOBJ_PATTERN_SEED);
+	lazy_hash_init(&o->rx, SOBJ_PATTERN_SEED);
 	struct sobj **pp = &t->head;
 	while (*pp)
 		pp = &(*pp)->next;
@@ -211,7 +211,7 @@ static void pump_send(struct sobj *o)
 			o->to_send = 0; /* the rest can never go */
 			break;
 		}
-		sha256_update(&o->tx, buf, (size_t)w);
+		lazy_hash_update(&o->tx, buf, (size_t)w);
 		o->queued += (uint64_t)w;
 		o->to_send -= (uint64_t)w;
 	}
@@ -237,7 +237,7 @@ static uint64_t pump_recv(struct sobj *o, uint64_t limit)
 			note_error(o, (int)r);
 			break;
 		}
-		sha256_update(&o->rx, buf, (size_t)r);
+		lazy_hash_update(&o->rx, buf, (size_t)r);
 		o->received += (uint64_t)r;
 		got += (uint64_t)r;
 		if (limit != UINT64_MAX)
@@ -479,7 +479,7 @@ int sobj_app_start(struct sobj *o, enum app_kind kind, const struct app_args *ar
 }
 
 /* snap_app: the app's totals now. */
-static void snap_app(struct sobj *o)
+static void snap_app(struct sobj *o, bool digests)
 {
 	struct app *a = o->app;
 	o->snap.status = a->status;
@@ -488,9 +488,11 @@ static void snap_app(struct sobj *o)
 	o->snap.bytes_out = a->bytes_out;
 	o->snap.primary_bytes = app_primary_bytes(a);
 	o->snap.conns_total = a->conns_total;
-	sha256_peek(&a->rx_hash, o->snap.rx);
-	sha256_peek(&a->tx_hash, o->snap.tx);
-	app_digest(a, o->snap.primary);
+	if (digests) {
+		lazy_hash_digest(&a->rx_hash, o->snap.rx);
+		lazy_hash_digest(&a->tx_hash, o->snap.tx);
+		app_digest(a, o->snap.primary);
+	}
 	snprintf(o->snap.detail, sizeof(o->snap.detail), "%s", a->detail);
 }
 
@@ -504,7 +506,7 @@ void sobj_app_stop(struct sobj *o)
 	}
 	if (!o->app)
 		return;
-	snap_app(o);
+	snap_app(o, true);
 	if (o->snap.status == APP_RUNNING)
 		o->snap.status = APP_STOPPED;
 	app_stop(o->app);
@@ -530,7 +532,7 @@ static void udp_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 				note_error(o, (int)r);
 			break;
 		}
-		sha256_update(&o->rx, buf, (size_t)r);
+		lazy_hash_update(&o->rx, buf, (size_t)r);
 		o->received += (uint64_t)r;
 		o->dgrams_in++;
 	}
@@ -565,26 +567,26 @@ int sobj_udp_send(struct sobj *o, uint32_t addr, uint16_t port, uint64_t bytes)
 		note_error(o, (int)w);
 		return (int)w;
 	}
-	sha256_update(&o->tx, buf, (size_t)w);
+	lazy_hash_update(&o->tx, buf, (size_t)w);
 	o->queued += (uint64_t)w;
 	o->acked += (uint64_t)w;
 	o->dgrams_out++;
 	return 0;
 }
 
-/* hex_of: the digest so far of a running hash. */
-static void hex_of(const struct sha256 *c, char out[SHA256_HEX_LEN])
+/* hex_of: the digest so far of a stream. */
+static void hex_of(struct lazy_hash *h, char out[SHA256_HEX_LEN])
 {
 	uint8_t d[SHA256_LEN];
-	sha256_peek(c, d);
+	lazy_hash_digest(h, d);
 	sha256_hex(d, out);
 }
 
 /* view_app: a listener's or app's view, live or from its snapshot. */
-static void view_app(struct sobj *o, struct sobj_view *v)
+static void view_app(struct sobj *o, struct sobj_view *v, bool digests)
 {
 	if (o->app)
-		snap_app(o);
+		snap_app(o, digests);
 	const struct app_snap *sn = &o->snap;
 	v->sent = sn->bytes_out;
 	v->received = sn->bytes_in;
@@ -596,9 +598,11 @@ static void view_app(struct sobj *o, struct sobj_view *v)
 	v->detail = sn->detail;
 	v->done = sn->status == APP_DONE;
 	v->failed = sn->status == APP_FAILED || sn->status == APP_STOPPED;
-	sha256_hex(sn->tx, v->digest_sent);
-	sha256_hex(sn->rx, v->digest_received);
-	sha256_hex(sn->primary, v->digest);
+	if (digests) {
+		sha256_hex(sn->tx, v->digest_sent);
+		sha256_hex(sn->rx, v->digest_received);
+		sha256_hex(sn->primary, v->digest);
+	}
 	if (o->kind == SOBJ_LISTENER)
 		v->state = sn->status == APP_RUNNING ? "LISTEN" : "CLOSED";
 	else
@@ -606,11 +610,13 @@ static void view_app(struct sobj *o, struct sobj_view *v)
 }
 
 /* view_bare: a listener without an app: no bytes of its own. */
-static void view_bare(struct sobj *o, struct sobj_view *v)
+static void view_bare(struct sobj *o, struct sobj_view *v, bool digests)
 {
-	hex_of(&o->tx, v->digest_sent);
-	hex_of(&o->rx, v->digest_received);
-	memcpy(v->digest, v->digest_received, SHA256_HEX_LEN);
+	if (digests) {
+		hex_of(&o->tx, v->digest_sent);
+		hex_of(&o->rx, v->digest_received);
+		memcpy(v->digest, v->digest_received, SHA256_HEX_LEN);
+	}
 	v->state = o->fd >= 0 ? "LISTEN" : "CLOSED";
 	v->status = o->fd >= 0 ? "running" : "stopped";
 	v->failed = o->fd < 0;
@@ -618,7 +624,7 @@ static void view_bare(struct sobj *o, struct sobj_view *v)
 	v->error = o->error;
 }
 
-void sobj_view(struct sobj *o, struct sobj_view *v)
+void sobj_view(struct sobj *o, struct sobj_view *v, bool digests)
 {
 	static const char *const kinds[] = {"conn", "listener", "app", "udp"};
 	memset(v, 0, sizeof(*v));
@@ -626,14 +632,16 @@ void sobj_view(struct sobj *o, struct sobj_view *v)
 	v->status = v->detail = "";
 	if (o->kind == SOBJ_LISTENER || o->kind == SOBJ_APP) {
 		if (o->bare)
-			view_bare(o, v);
+			view_bare(o, v, digests);
 		else
-			view_app(o, v);
+			view_app(o, v, digests);
 		sobj_queues(o, &v->backlog, &v->accept_q, &v->syn_q);
 		return;
 	}
-	hex_of(&o->tx, v->digest_sent);
-	hex_of(&o->rx, v->digest_received);
+	if (digests) {
+		hex_of(&o->tx, v->digest_sent);
+		hex_of(&o->rx, v->digest_received);
+	}
 	v->sent = o->acked;
 	v->received = v->read = o->received;
 	v->queued = o->queued;

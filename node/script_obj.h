@@ -33,6 +33,7 @@
 #define NB_SCRIPT_OBJ_H
 
 #include "apps/app.h"
+#include "apps/lazyhash.h"
 #include "sha256.h"
 #include "sock.h"
 #include "tcp.h"
@@ -70,7 +71,7 @@ struct sobj {
 	bool udp_receiver;            /* created by `udp bind` */
 	enum sobj_defer defer;
 	unsigned watch_mask;
-	struct sha256 tx, rx;
+	struct lazy_hash tx, rx;      /* digests of what went out and came in */
 
 	/* listener without an app (`listen ... app none`): the socket (fd) is
 	 * ours; the script takes connections off its queue with sobj_accept */
@@ -172,7 +173,7 @@ int sobj_udp_open(struct sobj *o, uint16_t port);
 int sobj_udp_send(struct sobj *o, uint32_t addr, uint16_t port, uint64_t bytes);
 
 /* sobj_view: refreshes o from the stack and describes it. */
-void sobj_view(struct sobj *o, struct sobj_view *v);
+void sobj_view(struct sobj *o, struct sobj_view *v, bool digests);
 /* sobj_error_name: none, refused, timedout, reset, unreachable, or the
  * errno's name (EPIPE ...). */
 const char *sobj_error_name(int err);

@@ -25,6 +25,7 @@
 #ifndef NB_APPS_APP_H
 #define NB_APPS_APP_H
 
+#include "lazyhash.h"
 #include "sha256.h"
 #include "sock.h"
 #include "strbuf.h"
@@ -94,7 +95,7 @@ struct app {
 	uint32_t peer_addr;           /* clients: the server */
 	uint16_t peer_port;
 	uint64_t bytes_in, bytes_out; /* application payload, all connections */
-	struct sha256 rx_hash, tx_hash;
+	struct lazy_hash rx_hash, tx_hash; /* digests, computed when asked */
 	int conns_open, conns_total;
 	int http_status;              /* httpget: status of the last response */
 	int responses;                /* httpget: responses received; http: sent */

@@ -25,7 +25,7 @@ void app_accept_all(struct app *a, int lfd, struct app_conn **list, size_t size,
 		c->id = ++a->conns_total;
 		c->peer = peer;
 		c->pport = pport;
-		sha256_init(&c->hash);
+		lazy_hash_init(&c->hash, a->rx_hash.seed);
 		c->next = *list;
 		*list = c;
 		a->conns_open++;
@@ -52,7 +52,7 @@ void app_conn_end(struct app *a, struct app_conn **list, struct app_conn *c, int
 		.kind = APP_REP_CONN_END, .conn = c->id, .peer_addr = c->peer, .peer_port = c->pport,
 		.bytes = c->bytes, .error = err, .detail = err ? app_strerror(err) : "closed",
 	};
-	sha256_final(&c->hash, r.digest);
+	lazy_hash_digest(&c->hash, r.digest);
 	free(c);
 	app_emit(a, &r);
 }

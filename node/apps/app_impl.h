@@ -46,7 +46,7 @@ struct app_conn {
 	uint32_t peer;
 	uint16_t pport;
 	uint64_t bytes;              /* bytes received on it */
-	struct sha256 hash;          /* of those bytes */
+	struct lazy_hash hash;       /* of those bytes */
 };
 
 /* app_accept_all: accepts every connection waiting on lfd. Each gets a

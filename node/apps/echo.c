@@ -45,7 +45,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 			}
 			c->off += (size_t)n;
 			a->bytes_out += (uint64_t)n;
-			sha256_update(&a->tx_hash, c->buf + c->off - (size_t)n, (size_t)n);
+			lazy_hash_update(&a->tx_hash, c->buf + c->off - (size_t)n, (size_t)n);
 		}
 		ssize_t n = nb_recv(s, c->base.fd, c->buf, sizeof(c->buf), 0);
 		if (n == -EAGAIN)
@@ -58,7 +58,8 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 		c->len = (size_t)n;
 		c->base.bytes += (uint64_t)n;
 		a->bytes_in += (uint64_t)n;
-		sha256_update2(&c->base.hash, &a->rx_hash, c->buf, (size_t)n);
+		lazy_hash_update(&c->base.hash, c->buf, (size_t)n);
+		lazy_hash_update(&a->rx_hash, c->buf, (size_t)n);
 	}
 }
 

@@ -259,8 +259,8 @@ static bool send_response(struct app *a, struct http_conn *c, int *err)
 		size_t from = c->out_off, to = c->out_off + (size_t)n;
 		if (to > c->out_body) {
 			size_t b0 = NB_MAX(from, c->out_body);
-			sha256_update(&c->base.hash, c->out + b0, to - b0);
-			sha256_update(&a->tx_hash, c->out + b0, to - b0);
+			lazy_hash_update(&c->base.hash, c->out + b0, to - b0);
+			lazy_hash_update(&a->tx_hash, c->out + b0, to - b0);
 			c->base.bytes += to - b0;
 			a->bytes_out += to - b0;
 		}
@@ -327,7 +327,7 @@ static void conn_pump(struct app *a, struct http_conn *c)
 			c->peer_eof = true;
 		c->in_len += (size_t)n;
 		a->bytes_in += (uint64_t)n;
-		sha256_update(&a->rx_hash, c->in + c->in_len - (size_t)n, (size_t)n);
+		lazy_hash_update(&a->rx_hash, c->in + c->in_len - (size_t)n, (size_t)n);
 	}
 }
 

@@ -191,7 +191,7 @@ static void body_bytes(struct app *a, struct httpget *g, const uint8_t *p, size_
 			g->bad_at = g->got + ok;
 	}
 	sha256_update(&g->body, p, n);
-	sha256_update(&a->rx_hash, p, n);
+	lazy_hash_update(&a->rx_hash, p, n);
 	g->got += n;
 	a->bytes_in += n;
 }
@@ -256,7 +256,7 @@ static void pump(struct app *a, struct httpget *g)
 				fail(a, g, (int)n, "send");
 				return;
 			}
-			sha256_update(&a->tx_hash, g->req + g->req_off, (size_t)n);
+			lazy_hash_update(&a->tx_hash, g->req + g->req_off, (size_t)n);
 			a->bytes_out += (uint64_t)n;
 			g->req_off += (size_t)n;
 			if (g->req_off == g->req_len) {

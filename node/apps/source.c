@@ -55,7 +55,7 @@ static bool pump_send(struct app *a, struct source *src)
 			finish(a, (int)w, "send");
 			return false;
 		}
-		sha256_update(&a->tx_hash, src->buf, (size_t)w);
+		lazy_hash_update(&a->tx_hash, src->buf, (size_t)w);
 		src->sent += (uint64_t)w;
 		a->bytes_out += (uint64_t)w;
 	}
@@ -95,7 +95,7 @@ static bool pump_recv(struct app *a, struct source *src)
 			return false;
 		}
 		a->bytes_in += (uint64_t)n;
-		sha256_update(&a->rx_hash, buf, (size_t)n);
+		lazy_hash_update(&a->rx_hash, buf, (size_t)n);
 	}
 }
 

@@ -1,0 +1,61 @@
+/* lazyhash.c: pattern-aware deferred SHA-256 (see lazyhash.h). */
+#include "lazyhash.h"
+
+#include "pattern.h"
+
+void lazy_hash_init(struct lazy_hash *h, uint64_t seed)
+{
+	h->seed = seed;
+	h->len = h->hashed = 0;
+	h->diverged = false;
+	sha256_init(&h->sha);
+}
+
+/* catch_up: hashes the pattern bytes [hashed, len) that sha lacks. */
+static void catch_up(struct lazy_hash *h)
+{
+	uint8_t buf[16384];
+	while (h->hashed < h->len) {
+		size_t n = (size_t)NB_MIN((uint64_t)sizeof(buf), h->len - h->hashed);
+		pattern_fill(buf, n, h->hashed, h->seed);
+		sha256_update(&h->sha, buf, n);
+		h->hashed += n;
+	}
+}
+
+void lazy_hash_update(struct lazy_hash *h, const void *data, size_t n)
+{
+	if (!h->diverged) {
+		if (pattern_check(data, n, h->len, h->seed) == n) {
+			h->len += n;
+			return;
+		}
+		catch_up(h);
+		h->diverged = true;
+	}
+	sha256_update(&h->sha, data, n);
+	h->len += n;
+}
+
+void lazy_hash_pattern(struct lazy_hash *h, size_t n)
+{
+	if (!h->diverged) {
+		h->len += n;
+		return;
+	}
+	uint8_t buf[16384];
+	while (n) {
+		size_t k = NB_MIN(n, sizeof(buf));
+		pattern_fill(buf, k, h->len, h->seed);
+		sha256_update(&h->sha, buf, k);
+		h->len += k;
+		n -= k;
+	}
+}
+
+void lazy_hash_digest(struct lazy_hash *h, uint8_t out[SHA256_LEN])
+{
+	if (!h->diverged)
+		catch_up(h);
+	sha256_peek(&h->sha, out);
+}
