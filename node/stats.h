@@ -48,7 +48,7 @@
 	X(tcp, attempt_fails) X(tcp, established_resets) X(tcp, challenge_acks)               \
 	X(tcp, syn_dropped_backlog) X(tcp, accept_dropped_backlog) X(tcp, no_socket)          \
 	X(tcp, out_of_order) X(tcp, dup_acks) X(tcp, zero_window_probes) X(tcp, delayed_acks) \
-	X(tcp, outside_window) X(tcp, timewait_expired) X(tcp, timeouts)                      \
+	X(tcp, outside_window) X(tcp, timewait_expired) X(tcp, timeouts) X(tcp, invalid_acks_limited)                      \
 	X(tcp, rx_bad_opts) X(tcp, rx_bad_addr) X(tcp, paws_dropped) X(tcp, ooo_dropped)     \
 	X(tcp, finwait2_expired) X(tcp, sack_rexmits) X(tcp, pmtu_updates)
 

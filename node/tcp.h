@@ -130,6 +130,7 @@ struct tcp_pcb {
 	uint32_t iss, snd_una, snd_nxt, snd_max;
 	uint32_t snd_wnd;                 /* peer's window, scaled */
 	uint32_t snd_wl1, snd_wl2;
+	nb_time_t last_invalid_ack;       /* when we last answered an invalid segment */
 	uint32_t snd_up;
 	uint32_t snd_seq0;                /* sequence number of sndbuf's first byte */
 	uint32_t snd_push;                /* data up to here was pushed (tcp_send push) */

@@ -418,6 +418,23 @@ void tcp_challenge_ack(struct tcp_pcb *pcb)
 	tcp_emit(pcb, pcb->snd_nxt, 0, TCP_ACK);
 }
 
+/* tcp_ack_invalid: answers a segment that failed a check (outside the
+ * window, ACK of data not sent, PAWS) with an ACK, but at most one per
+ * tcp.invalid_ratelimit per connection (RFC 5961 7's ACK throttling, as
+ * Linux's tcp_invalid_ratelimit): two stacks that disagree about sequence
+ * numbers, or one fed a forged segment, cannot ACK each other forever. */
+void tcp_ack_invalid(struct tcp_pcb *pcb)
+{
+	struct nb_stack *s = pcb->stack;
+	nb_time_t gap = s->params.tcp_invalid_ratelimit;
+	if (gap && pcb->last_invalid_ack && s->now - pcb->last_invalid_ack < gap) {
+		NB_COUNT(s, tcp_invalid_acks_limited);
+		return;
+	}
+	pcb->last_invalid_ack = s->now ? s->now : 1;
+	tcp_ack_now(pcb);
+}
+
 /* tcp_send_rst: RFC 9293 3.10.4 ABORT / 3.10.7: <SEQ=SND.NXT><CTL=RST,ACK>. */
 void tcp_send_rst(struct tcp_pcb *pcb)
 {
