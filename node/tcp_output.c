@@ -415,7 +415,9 @@ void tcp_ack_now(struct tcp_pcb *pcb)
 void tcp_challenge_ack(struct tcp_pcb *pcb)
 {
 	NB_COUNT(pcb->stack, tcp_challenge_acks);
-	tcp_emit(pcb, pcb->snd_nxt, 0, TCP_ACK);
+	/* SND.MAX, not SND.NXT: after a retransmission timeout pulled SND.NXT
+	 * back, the peer may already hold more (as bare ACKs, tcp_output.c). */
+	tcp_emit(pcb, pcb->snd_max, 0, TCP_ACK);
 }
 
 /* tcp_ack_invalid: answers a segment that failed a check (outside the
@@ -435,10 +437,13 @@ void tcp_ack_invalid(struct tcp_pcb *pcb)
 	tcp_ack_now(pcb);
 }
 
-/* tcp_send_rst: RFC 9293 3.10.4 ABORT / 3.10.7: <SEQ=SND.NXT><CTL=RST,ACK>. */
+/* tcp_send_rst: RFC 9293 3.10.4 ABORT / 3.10.7: <SEQ=SND.NXT><CTL=RST,ACK>,
+ * with SND.NXT read as the highest sequence sent (SND.MAX): after a
+ * retransmission timeout pulled SND.NXT back, the peer's RCV.NXT may be past
+ * it and a RST there would fall outside its window and be ignored. */
 void tcp_send_rst(struct tcp_pcb *pcb)
 {
-	tcp_respond(pcb->stack, pcb->laddr, pcb->faddr, pcb->lport, pcb->fport, pcb->snd_nxt,
+	tcp_respond(pcb->stack, pcb->laddr, pcb->faddr, pcb->lport, pcb->fport, pcb->snd_max,
 		    pcb->rcv_nxt, TCP_RST | TCP_ACK);
 }
 

@@ -379,6 +379,30 @@ static void test_abort_and_close_syn_sent(void **st)
 	assert_int_equal(h_next_timer(&N), NB_TIME_NEVER);
 }
 
+/* After a retransmission timeout pulled SND.NXT back to SND.UNA, a RST still
+ * carries the highest sequence sent: the peer may hold all of it, and a RST
+ * below its RCV.NXT would be ignored. */
+static void test_abort_after_rto_uses_snd_max(void **st)
+{
+	(void)st;
+	h_params_plain(&N);
+	struct tcp_pcb *pcb = h_established(&N, PISS, 65535, 1000);
+	static uint8_t data[3000];
+	uint32_t s0 = pcb->snd_nxt;
+	assert_int_equal(tcp_send(pcb, data, sizeof(data), true), (ssize_t)sizeof(data));
+	while (h_pop(&N))
+		;
+	h_advance(&N, pcb->rto);              /* RTO: the first segment again */
+	struct hseg *re = h_pop(&N);
+	assert_non_null(re);
+	assert_int_equal(re->seq, s0);
+	assert_true(SEQ_LT(pcb->snd_nxt, pcb->snd_max));
+	tcp_abort(pcb);
+	struct hseg *r = h_pop(&N);
+	assert_int_equal(r->flags, TCP_RST | TCP_ACK);
+	assert_int_equal(r->seq, s0 + sizeof(data));
+}
+
 /* Closing a listener resets its unaccepted children. */
 static void test_listener_close_resets_children(void **st)
 {
@@ -440,6 +464,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syn_in_established_challenge, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rst_in_closing_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_abort_and_close_syn_sent, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_after_rto_uses_snd_max, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listener_close_resets_children, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_close_flushes_data, setup, teardown),
 	};
