@@ -347,7 +347,8 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	struct app *a = arg;
 	struct http *h = a->priv;
 	app_enter(a);
-	app_accept_all(a, fd, &h->conns, sizeof(struct http_conn), h->nodelay, NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn);
+	app_accept_all(a, fd, &h->conns, sizeof(struct http_conn), h->nodelay,
+		       NB_EV_READ | NB_EV_WRITE | NB_EV_HUP | NB_EV_ERROR, on_conn);
 	app_leave(a);
 }
 

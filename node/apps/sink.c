@@ -55,7 +55,8 @@ static void on_listen(struct nb_stack *s, int fd, unsigned ev, void *arg)
 	struct app *a = arg;
 	struct sink *k = a->priv;
 	app_enter(a);
-	app_accept_all(a, fd, &k->conns, sizeof(struct sink_conn), false, NB_EV_READ | NB_EV_HUP | NB_EV_ERROR, on_conn);
+	app_accept_all(a, fd, &k->conns, sizeof(struct sink_conn), false,
+		       NB_EV_READ | NB_EV_HUP | NB_EV_ERROR, on_conn);
 	app_leave(a);
 }
 
