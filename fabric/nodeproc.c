@@ -28,10 +28,10 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* child_exec: runs in the forked child; never returns. */
-static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t parent)
+/* child_exec: runs in the vfork()ed child, on the parent's memory: system
+ * calls only, then exec (argv was built by the parent); never returns. */
+static void child_exec(const struct nodeproc_spawn_opts *o, char *const argv[], int ctl_fd, pid_t parent)
 {
-	char seed[32], fdarg[16];
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(127);
 	/* Out of the terminal's foreground group: ^C is for the controller,
@@ -40,20 +40,18 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 	/* A node emulates a wire: it should win the CPU against background
 	 * work, or held frames leave late (best effort; needs CAP_SYS_NICE). */
 	setpriority(PRIO_PROCESS, 0, NODE_NICE);
-	if (setns(o->netns_fd, CLONE_NEWNET) < 0) {
-		dprintf(2, "nestbed-node[%s]: setns(net): %s\n", o->name, strerror(errno));
-		_exit(127);
-	}
-	if (o->utsns_fd >= 0 && setns(o->utsns_fd, CLONE_NEWUTS) < 0) {
-		dprintf(2, "nestbed-node[%s]: setns(uts): %s\n", o->name, strerror(errno));
-		_exit(127);
-	}
 	if (o->log_path) {
 		int lf = open(o->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
 		if (lf >= 0) {
 			dup2(lf, 1);
 			dup2(lf, 2);
 		}
+	}
+	if (setns(o->netns_fd, CLONE_NEWNET) < 0 ||
+	    (o->utsns_fd >= 0 && setns(o->utsns_fd, CLONE_NEWUTS) < 0)) {
+		static const char msg[] = "nestbed-node: cannot enter the host's namespaces\n";
+		(void)!write(2, msg, sizeof(msg) - 1);
+		_exit(127);
 	}
 	int devnull = open("/dev/null", O_RDONLY);
 	if (devnull >= 0)
@@ -62,24 +60,9 @@ static void child_exec(const struct nodeproc_spawn_opts *o, int ctl_fd, pid_t pa
 		_exit(127);
 	/* Everything else the controller holds stays behind. */
 	close_range(4, ~0U, 0);
-	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
-	snprintf(fdarg, sizeof(fdarg), "3");
-	char *argv[12];
-	int i = 0;
-	argv[i++] = (char *)o->node_bin;
-	argv[i++] = "--name";
-	argv[i++] = (char *)o->name;
-	argv[i++] = "--ctl-fd";
-	argv[i++] = fdarg;
-	argv[i++] = "--seed";
-	argv[i++] = seed;
-	if (o->listen_path) {
-		argv[i++] = "--listen";
-		argv[i++] = (char *)o->listen_path;
-	}
-	argv[i] = NULL;
 	execv(o->node_bin, argv);
-	dprintf(2, "nestbed-node[%s]: exec %s: %s\n", o->name, o->node_bin, strerror(errno));
+	static const char msg[] = "nestbed-node: cannot exec the node binary\n";
+	(void)!write(2, msg, sizeof(msg) - 1);
 	_exit(127);
 }
 
@@ -139,17 +122,36 @@ int nodeproc_launch(struct nodeproc *np, const struct nodeproc_spawn_opts *o, ch
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -errno;
 	}
+	/* The child's arguments are made here: after vfork() it only makes
+	 * system calls. vfork() copies no page tables, which a fork() of a big
+	 * controller would do once per node (a quarter of a 500-host bring-up). */
+	char seed[32];
+	snprintf(seed, sizeof(seed), "%llu", (unsigned long long)o->seed);
+	char *argv[12];
+	int i = 0;
+	argv[i++] = (char *)o->node_bin;
+	argv[i++] = "--name";
+	argv[i++] = (char *)o->name;
+	argv[i++] = "--ctl-fd";
+	argv[i++] = "3";
+	argv[i++] = "--seed";
+	argv[i++] = seed;
+	if (o->listen_path) {
+		argv[i++] = "--listen";
+		argv[i++] = (char *)o->listen_path;
+	}
+	argv[i] = NULL;
 	pid_t parent = getpid();
-	pid_t pid = fork();
+	pid_t pid = vfork();
 	if (pid < 0) {
 		int e = errno;
 		close(sv[0]);
 		close(sv[1]);
-		snprintf(err, errlen, "fork: %s", strerror(e));
+		snprintf(err, errlen, "vfork: %s", strerror(e));
 		return -e;
 	}
 	if (pid == 0)
-		child_exec(o, sv[1], parent);
+		child_exec(o, argv, sv[1], parent);
 	close(sv[1]);
 	np->pid = pid;
 	np->fd = sv[0];
