@@ -31,6 +31,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -446,12 +447,13 @@ static inline void h_data(struct hnode *n, uint32_t seq, uint32_t ack, uint16_t 
 
 /* ---- two nodes back to back --------------------------------------------- */
 
-/* h_pump: delivers what a and b send to each other, instantly, until both
- * are quiet (clock unchanged). Returns the number of segments moved. */
-static inline int h_pump(struct hnode *a, struct hnode *b)
+/* h_pump_max: delivers what a and b send to each other, instantly, until
+ * both are quiet (clock unchanged) or max segments have moved. Returns the
+ * number moved. h_pump: the same without a bound. */
+static inline int h_pump_max(struct hnode *a, struct hnode *b, int max)
 {
 	int moved = 0;
-	for (;;) {
+	while (moved < max) {
 		struct hseg *g;
 		bool any = false;
 		b->s.now = a->s.now;
@@ -466,9 +468,12 @@ static inline int h_pump(struct hnode *a, struct hnode *b)
 			moved++;
 		}
 		if (!any)
-			return moved;
+			break;
 	}
+	return moved;
 }
+
+static inline int h_pump(struct hnode *a, struct hnode *b) { return h_pump_max(a, b, INT_MAX); }
 
 /* h_pair: a connection from a (port 4000) to a listener on b:80; returns
  * the client pcb and the accepted server pcb (owned by bev). */

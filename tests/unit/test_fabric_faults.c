@@ -22,49 +22,7 @@
 #include "nl.h"
 #include "qdisc.h"
 
-static char prefix[32];
-static char err[NBNL_ERRLEN];
-
-static const char *nsname(const char *suffix)
-{
-	static char bufs[4][64];
-	static unsigned i;
-	char *b = bufs[i++ % 4];
-	snprintf(b, 64, "%s%s", prefix, suffix);
-	return b;
-}
-
-static int delete_one(const char *name, void *arg)
-{
-	char e[NBNL_ERRLEN];
-	if (netns_delete(name, e, sizeof(e)) < 0)
-		fprintf(stderr, "cleanup: %s\n", e);
-	return 0;
-}
-
-/* cleanup: deletes every namespace with our prefix. */
-static int cleanup(void **state)
-{
-	if (geteuid() != 0)
-		return 0;
-	char e[NBNL_ERRLEN];
-	netns_list(prefix, delete_one, NULL, e, sizeof(e));
-	return 0;
-}
-
-#define NEED_ROOT()                     \
-	do {                            \
-		if (geteuid() != 0)     \
-			skip();         \
-	} while (0)
-
-#define OK(expr)                                                   \
-	do {                                                       \
-		err[0] = '\0';                                     \
-		int rc_ = (expr);                                  \
-		if (rc_ < 0)                                       \
-			fail_msg("%s -> %d: %s", #expr, rc_, err); \
-	} while (0)
+#include "ns_fixture.h"
 
 /* pair: namespaces "a" and "b" joined by a-eth0 <-> b-eth0, both up;
  * returns a's and b's sockets. */

@@ -25,59 +25,13 @@
 #include "netns.h"
 #include "nl.h"
 
-static char prefix[32];
-static char err[NBNL_ERRLEN];
-
-/* nsname: "nbt<pid>-SUFFIX" in a rotating static buffer. */
-static const char *nsname(const char *suffix)
-{
-	static char bufs[8][64];
-	static unsigned i;
-	char *b = bufs[i++ % 8];
-	snprintf(b, 64, "%s%s", prefix, suffix);
-	return b;
-}
-
-static int delete_one(const char *name, void *arg)
-{
-	char e[NBNL_ERRLEN];
-	if (netns_delete(name, e, sizeof(e)) < 0)
-		fprintf(stderr, "cleanup: %s\n", e);
-	return 0;
-}
+#include "ns_fixture.h"
 
 static int count_one(const char *name, void *arg)
 {
 	(*(int *)arg)++;
 	return 0;
 }
-
-/* cleanup: deletes every namespace with our prefix; the teardown of every
- * test and of the group. */
-static int cleanup(void **state)
-{
-	if (geteuid() != 0)
-		return 0;
-	char e[NBNL_ERRLEN];
-	int rc = netns_list(prefix, delete_one, NULL, e, sizeof(e));
-	if (rc < 0)
-		fprintf(stderr, "cleanup: %s\n", e);
-	return 0;
-}
-
-#define NEED_ROOT()                     \
-	do {                            \
-		if (geteuid() != 0)     \
-			skip();         \
-	} while (0)
-
-#define OK(expr)                                                          \
-	do {                                                              \
-		err[0] = '\0';                                            \
-		int rc_ = (expr);                                         \
-		if (rc_ < 0)                                              \
-			fail_msg("%s -> %d: %s", #expr, rc_, err);        \
-	} while (0)
 
 static int open_ns(const char *name)
 {

@@ -14,35 +14,18 @@
 #include "apps/pattern.h"
 #include "wire.h"
 
-struct lab {
-	struct wire w;
-	struct nb_stack *a, *b;     /* a: server side, b: client side */
-	uint32_t aaddr, baddr;
-	int link;
-};
-
 static int setup(void **state)
 {
-	struct lab *l = calloc(1, sizeof(*l));
-	wire_init(&l->w, 5);
-	l->a = wire_add_stack(&l->w);
-	l->b = wire_add_stack(&l->w);
-	l->link = wire_link(&l->w, l->a, "10.0.0.1", l->b, "10.0.0.2", 24, 1500);
-	wire_set_delay(&l->w, l->link, WIRE_AB, NB_MS(2));
-	wire_set_delay(&l->w, l->link, WIRE_BA, NB_MS(2));
-	nb_ip4_parse("10.0.0.1", &l->aaddr);
-	nb_ip4_parse("10.0.0.2", &l->baddr);
-	*state = l;
-	return 0;
+	*state = wire_pair_new(5, NB_MS(2));
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	app_stop_all(l->a);
 	app_stop_all(l->b);
-	wire_free(&l->w);
-	free(l);
+	wire_pair_free(l);
 	return 0;
 }
 
@@ -105,7 +88,7 @@ static bool log_has_conn_end(void *arg)
 
 static void test_source_sink(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	struct log sl = {0}, cl = {0};
 	int err = 0;
 	struct app_args sa = {.port = 5001};
@@ -152,7 +135,7 @@ static void test_source_sink(void **state)
 
 static void test_source_sink_lossy(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	wire_set_loss(&l->w, l->link, WIRE_BA, 0.02);
 	wire_set_loss(&l->w, l->link, WIRE_AB, 0.01);
 	struct log sl = {0}, cl = {0};
@@ -175,7 +158,7 @@ static void test_source_sink_lossy(void **state)
 
 static void test_echo(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	struct log el = {0}, cl = {0};
 	int err;
 	struct app_args ea = {.port = 7};
@@ -208,7 +191,7 @@ static void test_echo(void **state)
 
 static void test_http_keepalive_sizes(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int err;
 	struct app_args ha = {.port = 80, .seed = 1};
 	struct app *srv = app_start(l->a, APP_HTTP, "web", &ha, NULL, NULL, &err);
@@ -247,7 +230,7 @@ static void test_http_keepalive_sizes(void **state)
 
 /* raw_http: sends req on a fresh connection, returns what came back until
  * the server closed (or 2 s passed) in out. */
-static size_t raw_http(struct lab *l, const char *req, char *out, size_t cap, bool *closed)
+static size_t raw_http(struct wire_pair *l, const char *req, char *out, size_t cap, bool *closed)
 {
 	int fd = nb_socket(l->b, NB_SOCK_STREAM, "raw");
 	assert_int_equal(nb_connect(l->b, fd, l->aaddr, 80), -EINPROGRESS);
@@ -270,7 +253,7 @@ static size_t raw_http(struct lab *l, const char *req, char *out, size_t cap, bo
 
 static void test_http_raw_requests(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int err;
 	struct app_args ha = {.port = 80};
 	struct app *srv = app_start(l->a, APP_HTTP, "web", &ha, NULL, NULL, &err);
@@ -326,7 +309,7 @@ static void test_http_raw_requests(void **state)
  * lines) must neither crash the server nor stop it serving others. */
 static void test_http_garbage(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int err;
 	struct app_args ha = {.port = 80};
 	struct app *srv = app_start(l->a, APP_HTTP, "web", &ha, NULL, NULL, &err);
@@ -370,7 +353,7 @@ static void test_http_garbage(void **state)
 
 static void test_client_failures(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int err = 0;
 	struct log gl = {0};
 	/* nobody listens: refused */
@@ -422,7 +405,7 @@ static void test_client_failures(void **state)
 
 static void test_stop_from_report(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int err;
 	struct log sl = {.stop_on_report = true}, cl = {.stop_on_report = true};
 	struct app_args sa = {.port = 5003};

@@ -13,33 +13,16 @@
 #include "sock.h"
 #include "wire.h"
 
-struct lab {
-	struct wire w;
-	struct nb_stack *a, *b;
-	uint32_t aaddr, baddr;
-	int link;
-};
-
 static int setup(void **state)
 {
-	struct lab *l = calloc(1, sizeof(*l));
-	wire_init(&l->w, 11);
-	l->a = wire_add_stack(&l->w);
-	l->b = wire_add_stack(&l->w);
-	l->link = wire_link(&l->w, l->a, "10.0.0.1", l->b, "10.0.0.2", 24, 1500);
-	wire_set_delay(&l->w, l->link, WIRE_AB, NB_MS(1));
-	wire_set_delay(&l->w, l->link, WIRE_BA, NB_MS(1));
-	nb_ip4_parse("10.0.0.1", &l->aaddr);
-	nb_ip4_parse("10.0.0.2", &l->baddr);
-	*state = l;
-	return 0;
+	*state = wire_pair_new(11, NB_MS(1));
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct lab *l = *state;
-	wire_free(&l->w);
-	free(l);
+	struct wire_pair *l = *state;
+	wire_pair_free(l);
 	return 0;
 }
 
@@ -60,7 +43,7 @@ static void log_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 
 static void test_fd_allocation(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int a = nb_socket(l->a, NB_SOCK_STREAM, "t");
 	int b = nb_socket(l->a, NB_SOCK_DGRAM, "t");
 	int c = nb_socket(l->a, NB_SOCK_STREAM, "t");
@@ -88,7 +71,7 @@ static void test_fd_allocation(void **state)
 
 static void test_ebadf(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	struct nb_stack *s = l->a;
 	int bad[] = {-1, 0, 1, 2, 3, 99, 1 << 20};
 	char buf[4];
@@ -118,7 +101,7 @@ static void test_ebadf(void **state)
 
 static void test_nonblocking_errors(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	struct nb_stack *a = l->a;
 	char buf[16];
 	int t = nb_socket(a, NB_SOCK_STREAM, "t");
@@ -189,7 +172,7 @@ static void test_nonblocking_errors(void **state)
 
 static void test_connect_errors(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	/* refused: nobody listens */
 	int c = nb_socket(l->b, NB_SOCK_STREAM, "cli");
 	struct evlog ev = {0};
@@ -239,7 +222,7 @@ static void test_connect_errors(void **state)
 }
 
 /* pair: a connected TCP pair: *cs on b (client), *ss on a (server). */
-static void pair(struct lab *l, int *ls, int *cs, int *ss)
+static void pair(struct wire_pair *l, int *ls, int *cs, int *ss)
 {
 	*ls = nb_socket(l->a, NB_SOCK_STREAM, "srv");
 	assert_int_equal(nb_bind(l->a, *ls, 0, 8080), 0);
@@ -253,7 +236,7 @@ static void pair(struct lab *l, int *ls, int *cs, int *ss)
 
 static void test_watch_events(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int ls = nb_socket(l->a, NB_SOCK_STREAM, "srv");
 	nb_bind(l->a, ls, 0, 8080);
 	nb_listen(l->a, ls, 8);
@@ -299,7 +282,7 @@ static void test_watch_events(void **state)
 
 static void test_reset_and_epipe(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int ls, cs, ss;
 	pair(l, &ls, &cs, &ss);
 	struct evlog cev = {0};
@@ -339,7 +322,7 @@ static void closing_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 
 static void test_close_in_callback(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int ls, cs, ss;
 	pair(l, &ls, &cs, &ss);
 	/* two server-side sockets become readable in the same dispatch: the
@@ -385,7 +368,7 @@ static void accept_and_close(struct nb_stack *s, int fd, unsigned ev, void *arg)
 
 static void test_close_listener_in_callback(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int ls = nb_socket(l->a, NB_SOCK_STREAM, "srv");
 	nb_bind(l->a, ls, 0, 9090);
 	nb_listen(l->a, ls, 8);
@@ -406,7 +389,7 @@ static void test_close_listener_in_callback(void **state)
 
 static void test_bulk_transfer_flow_control(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int ls, cs, ss;
 	pair(l, &ls, &cs, &ss);
 	/* fill the send buffer until EAGAIN, then drain the peer and see WRITE */

@@ -16,31 +16,16 @@
 #define A_ADDR "10.0.0.1"
 #define B_ADDR "10.0.0.2"
 
-struct lab {
-	struct wire w;
-	struct nb_stack *a, *b;
-	uint32_t aaddr, baddr;
-	int link;
-};
-
 static int setup(void **state)
 {
-	struct lab *l = calloc(1, sizeof(*l));
-	wire_init(&l->w, 7);
-	l->a = wire_add_stack(&l->w);
-	l->b = wire_add_stack(&l->w);
-	l->link = wire_link(&l->w, l->a, A_ADDR, l->b, B_ADDR, 24, 1500);
-	nb_ip4_parse(A_ADDR, &l->aaddr);
-	nb_ip4_parse(B_ADDR, &l->baddr);
-	*state = l;
-	return 0;
+	*state = wire_pair_new(7, 0);
+	return *state ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
-	struct lab *l = *state;
-	wire_free(&l->w);
-	free(l);
+	struct wire_pair *l = *state;
+	wire_pair_free(l);
 	return 0;
 }
 
@@ -58,7 +43,7 @@ static void log_watch(struct nb_stack *s, int fd, unsigned ev, void *arg)
 
 static void test_sendto_recvfrom(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int sa = nb_socket(l->a, NB_SOCK_DGRAM, "srv");
 	int sb = nb_socket(l->b, NB_SOCK_DGRAM, "cli");
 	assert_true(sa >= 3 && sb >= 3);
@@ -113,7 +98,7 @@ static void test_sendto_recvfrom(void **state)
 
 static void test_bind_rules(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int s1 = nb_socket(l->a, NB_SOCK_DGRAM, "x");
 	int s2 = nb_socket(l->a, NB_SOCK_DGRAM, "x");
 	int s3 = nb_socket(l->a, NB_SOCK_DGRAM, "x");
@@ -159,7 +144,7 @@ static uint16_t ephemeral_of_fresh_lab(uint64_t seed)
 
 static void test_ephemeral(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int s1 = nb_socket(l->a, NB_SOCK_DGRAM, "x");
 	int s2 = nb_socket(l->a, NB_SOCK_DGRAM, "x");
 	uint32_t addr;
@@ -196,7 +181,7 @@ static void test_ephemeral(void **state)
 
 static void test_port_unreachable(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	/* connected socket: the ICMP error comes back as ECONNREFUSED */
 	int c = nb_socket(l->b, NB_SOCK_DGRAM, "cli");
 	assert_int_equal(nb_connect(l->b, c, l->aaddr, 9999), 0);
@@ -226,7 +211,7 @@ static void test_port_unreachable(void **state)
 
 static void test_connected_filter(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int a = nb_socket(l->a, NB_SOCK_DGRAM, "a");
 	assert_int_equal(nb_bind(l->a, a, 0, 6000), 0);
 	assert_int_equal(nb_connect(l->a, a, l->baddr, 7000), 0);
@@ -256,7 +241,7 @@ static void test_connected_filter(void **state)
 
 static void test_rcvbuf_and_sizes(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int a = nb_socket(l->a, NB_SOCK_DGRAM, "a");
 	int b = nb_socket(l->b, NB_SOCK_DGRAM, "b");
 	nb_bind(l->a, a, 0, 5353);
@@ -310,7 +295,7 @@ static size_t build_udp(uint8_t *p, uint32_t src, uint32_t dst, uint16_t sport, 
 
 static void test_validation(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	struct nb_stack *s = l->b;
 	int fd = nb_socket(s, NB_SOCK_DGRAM, "v");
 	nb_bind(s, fd, 0, 4000);
@@ -378,7 +363,7 @@ static bool corrupt(void *arg, int link, int dir, uint8_t *frame, size_t *len)
 
 static void test_bad_cksum_on_wire(void **state)
 {
-	struct lab *l = *state;
+	struct wire_pair *l = *state;
 	int a = nb_socket(l->a, NB_SOCK_DGRAM, "a");
 	int b = nb_socket(l->b, NB_SOCK_DGRAM, "b");
 	nb_bind(l->a, a, 0, 5000);

@@ -306,4 +306,37 @@ static inline void wire_free(struct wire *w)
 	w->nlinks = 0;
 }
 
+/* Two stacks on one link, a = 10.0.0.1 and b = 10.0.0.2 (/24, MTU 1500),
+ * with the same delay each way: the usual fixture of socket-level tests. */
+struct wire_pair {
+	struct wire w;
+	struct nb_stack *a, *b;
+	uint32_t aaddr, baddr;
+	int link;
+};
+
+static inline struct wire_pair *wire_pair_new(uint64_t seed, nb_time_t delay)
+{
+	struct wire_pair *p = calloc(1, sizeof(*p));
+	if (!p)
+		return NULL;
+	wire_init(&p->w, seed);
+	p->a = wire_add_stack(&p->w);
+	p->b = wire_add_stack(&p->w);
+	p->link = wire_link(&p->w, p->a, "10.0.0.1", p->b, "10.0.0.2", 24, 1500);
+	if (delay) {
+		wire_set_delay(&p->w, p->link, WIRE_AB, delay);
+		wire_set_delay(&p->w, p->link, WIRE_BA, delay);
+	}
+	nb_ip4_parse("10.0.0.1", &p->aaddr);
+	nb_ip4_parse("10.0.0.2", &p->baddr);
+	return p;
+}
+
+static inline void wire_pair_free(struct wire_pair *p)
+{
+	wire_free(&p->w);
+	free(p);
+}
+
 #endif
