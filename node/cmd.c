@@ -396,6 +396,50 @@ static void cmd_linkstats(struct node *n, struct ctl_req r, int argc, char **arg
 	ctl_ok(&n->ctl, r, NULL);
 }
 
+/* devstats_json: one interface's raw-device counters (netdev_stats). */
+static void devstats_json(struct strbuf *sb, struct node_if *nif)
+{
+	struct netdev *d = &nif->dev;
+	netdev_poll_stats(d);
+	struct json j;
+	json_init(&j, sb);
+	json_obj_begin(&j);
+	json_kv_str(&j, "if", d->name);
+	json_kv_u64(&j, "rx_frames", d->st.rx_frames);
+	json_kv_u64(&j, "rx_bytes", d->st.rx_bytes);
+	json_kv_u64(&j, "rx_calls", d->st.rx_calls);
+	json_kv_u64(&j, "tx_frames", d->st.tx_frames);
+	json_kv_u64(&j, "tx_bytes", d->st.tx_bytes);
+	json_kv_u64(&j, "tx_calls", d->st.tx_calls);
+	json_kv_u64(&j, "rx_csum_partial", d->st.rx_csum_partial);
+	json_kv_u64(&j, "rx_truncated", d->st.rx_truncated);
+	json_kv_u64(&j, "tx_dropped_nobufs", d->st.tx_dropped_nobufs);
+	json_kv_u64(&j, "tx_too_big", d->st.tx_too_big);
+	json_kv_u64(&j, "tx_errors", d->st.tx_errors);
+	json_kv_u64(&j, "kernel_drops", d->st.kernel_drops);
+	json_obj_end(&j);
+	json_finish(&j);
+}
+
+/* cmd_devstats: one data line (JSON) per interface: frames and system calls
+ * through its raw socket, and every drop the device layer saw. */
+static void cmd_devstats(struct node *n, struct ctl_req r, int argc, char **argv)
+{
+	for (int i = 0; i < n->nifs; i++) {
+		struct strbuf sb;
+		strbuf_init(&sb);
+		devstats_json(&sb, &n->ifs[i]);
+		if (strbuf_error(&sb)) {
+			strbuf_free(&sb);
+			ctl_err(&n->ctl, r, "out of memory");
+			return;
+		}
+		ctl_data(&n->ctl, r, "%s", strbuf_cstr(&sb));
+		strbuf_free(&sb);
+	}
+	ctl_ok(&n->ctl, r, NULL);
+}
+
 static void cmd_link(struct node *n, struct ctl_req r, int argc, char **argv)
 {
 	struct node_if *nif = argc == 3 ? node_if_by_name(n, argv[1]) : NULL;
@@ -496,6 +540,7 @@ const struct cmd_verb cmd_core_verbs[] = {
 	{"pcap", cmd_pcap, "pcap IF PATH"},
 	{"impair", cmd_impair, "impair IF egress|ingress SPEC... [link=N dir=D seed=S]"},
 	{"linkstats", cmd_linkstats, "linkstats"},
+	{"devstats", cmd_devstats, "devstats"},
 	{"link", cmd_link, "link IF up|down"},
 	{"ss", cmd_ss, "ss [ext|json]"},
 	{"stats", cmd_stats, "stats [json]"},

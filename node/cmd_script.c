@@ -146,10 +146,10 @@ static int arg_port(struct node *n, struct ctl_req r, const char *what, const ch
 
 /* ---- formatting ---- */
 
-void cmd_script_view_keys(struct sobj *o, char *buf, size_t len)
+void cmd_script_view_keys(struct sobj *o, char *buf, size_t len, bool digests)
 {
 	struct sobj_view v;
-	sobj_view(o, &v, true);
+	sobj_view(o, &v, digests);
 	int k = snprintf(buf, len,
 			 "name=%s kind=%s state=%s error=%s sent=%" PRIu64 " received=%" PRIu64 " read=%" PRIu64
 			 " queued=%" PRIu64 " pending=%" PRIu64 " buffered=%" PRIu64 " conns=%d done=%d",
@@ -161,8 +161,10 @@ void cmd_script_view_keys(struct sobj *o, char *buf, size_t len)
 	if (k > 0 && (size_t)k < len && o->kind == SOBJ_LISTENER)
 		k += snprintf(buf + k, len - (size_t)k, " backlog=%d accept_q=%d syn_q=%d", v.backlog, v.accept_q, v.syn_q);
 	if (k > 0 && (size_t)k < len)
-		snprintf(buf + k, len - (size_t)k, " bytes=%" PRIu64 " digest=%s digest_sent=%s digest_received=%s",
-			 v.bytes, v.digest, v.digest_sent, v.digest_received);
+		k += snprintf(buf + k, len - (size_t)k, " bytes=%" PRIu64, v.bytes);
+	if (digests && k > 0 && (size_t)k < len)
+		snprintf(buf + k, len - (size_t)k, " digest=%s digest_sent=%s digest_received=%s",
+			 v.digest, v.digest_sent, v.digest_received);
 }
 
 /* ---- connections ---- */
@@ -230,7 +232,7 @@ static void v_accept(struct node *n, struct ctl_req r, int argc, char **argv)
 		ctl_err(&n->ctl, r, "accept: '%s' is closed", l->name);
 		return;
 	}
-	sobj_view(l, &v, true);
+	sobj_view(l, &v, false);
 	if (v.accept_q == 0) {
 		ctl_err(&n->ctl, r, "accept %s: no connection is waiting on its accept queue (accept_q 0, syn_q %d, "
 			"backlog %d)", l->name, v.syn_q, v.backlog);
@@ -245,7 +247,7 @@ static void v_accept(struct node *n, struct ctl_req r, int argc, char **argv)
 		drop_obj(n, c);
 		return;
 	}
-	sobj_view(l, &v, true);
+	sobj_view(l, &v, false);
 	ctl_ok(&n->ctl, r, "name=%s peer=%s:%u state=%s accept_q=%d", c->name, nb_ip4_fmt(c->faddr, a), c->fport,
 	       tcp_state_name(c->state), v.accept_q);
 }
@@ -357,7 +359,7 @@ static void v_close(struct node *n, struct ctl_req r, int argc, char **argv)
 		return;
 	}
 	struct sobj_view v;
-	sobj_view(o, &v, true);
+	sobj_view(o, &v, false);
 	ctl_ok(&n->ctl, r, "state=%s pending=%" PRIu64, v.state, v.pending);
 }
 
@@ -529,7 +531,7 @@ static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
 	if (argc == 2) {
 		struct sobj *o = cmd_script_need_obj(n, r, argv[1], ~0u, "obj");
 		if (o) {
-			cmd_script_view_keys(o, keys, sizeof(keys));
+			cmd_script_view_keys(o, keys, sizeof(keys), true);
 			ctl_ok(&n->ctl, r, "%s", keys);
 		}
 		return;
@@ -539,7 +541,7 @@ static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
 	if (!st)
 		return;
 	for (struct sobj *o = st->objs.head; o; o = o->next, count++) {
-		cmd_script_view_keys(o, keys, sizeof(keys));
+		cmd_script_view_keys(o, keys, sizeof(keys), true);
 		ctl_data(&n->ctl, r, "%s", keys);
 	}
 	ctl_ok(&n->ctl, r, "count=%d", count);

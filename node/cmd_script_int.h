@@ -23,8 +23,10 @@ struct script_state *cmd_script_find(struct node *n);
  * (1 << kind); else an error reply (naming verb) and NULL. */
 struct sobj *cmd_script_need_obj(struct node *n, struct ctl_req r, const char *name, unsigned mask,
 				 const char *verb);
-/* cmd_script_view_keys: an object's keys for obj and wait replies, into buf. */
-void cmd_script_view_keys(struct sobj *o, char *buf, size_t len);
+/* cmd_script_view_keys: an object's keys for obj and wait replies, into
+ * buf; the digests only when asked (catching a digest up costs time, and a
+ * wait's answer is a moment, not a content check). */
+void cmd_script_view_keys(struct sobj *o, char *buf, size_t len, bool digests);
 /* cmd_script_usage: an error reply with the verb's usage line. */
 void cmd_script_usage(struct node *n, struct ctl_req r, const char *verb);
 

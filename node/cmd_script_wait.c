@@ -97,7 +97,7 @@ static void wait_end(struct swait *w, enum wait_result res, nb_time_t now)
 			break;
 		}
 	timer_cancel(&n->stack.timers, &w->timer);
-	cmd_script_view_keys(w->o, keys, sizeof(keys));
+	cmd_script_view_keys(w->o, keys, sizeof(keys), false);
 	want_text(w, want, sizeof(want));
 	uint64_t waited = now > w->start ? now - w->start : 0;
 	if (res == WAIT_HOLDS)

@@ -46,8 +46,15 @@ static bool before_value(struct json *j)
 	}
 	if (j->has_item[j->depth])
 		strbuf_putc(j->out, ',');
+	if (j->break_depth == j->depth)
+		strbuf_putc(j->out, '\n');
 	j->has_item[j->depth] = true;
 	return true;
+}
+
+void json_break_items(struct json *j)
+{
+	j->break_depth = j->depth;
 }
 
 /* open_container: "{" or "[" where a value may stand; depth-bounded. */
@@ -74,6 +81,11 @@ static void close_container(struct json *j, bool obj)
 	if (j->depth == 0 || j->in_obj[j->depth] != obj || j->want_value) {
 		fail(j, -EINVAL);
 		return;
+	}
+	if (j->break_depth == j->depth) {
+		j->break_depth = 0;
+		if (j->has_item[j->depth])
+			strbuf_putc(j->out, '\n');
 	}
 	j->depth--;
 	strbuf_putc(j->out, obj ? '}' : ']');
@@ -167,6 +179,8 @@ void json_key(struct json *j, const char *key)
 	}
 	if (j->has_item[j->depth])
 		strbuf_putc(j->out, ',');
+	if (j->break_depth == j->depth)
+		strbuf_putc(j->out, '\n');
 	j->has_item[j->depth] = true;
 	json_escape(j->out, key, strlen(key));
 	strbuf_putc(j->out, ':');

@@ -30,6 +30,7 @@ struct json {
 	bool in_obj[JSON_DEPTH_MAX];  /* container kind at each level */
 	bool has_item[JSON_DEPTH_MAX]; /* a comma is due before the next item */
 	bool want_value;              /* a key was written; its value is due */
+	int break_depth;              /* items at this depth start a new line (0: none) */
 	int err;                      /* first error, negative errno */
 };
 
@@ -56,6 +57,10 @@ void json_kv_u64(struct json *j, const char *key, uint64_t v);
 void json_kv_i64(struct json *j, const char *key, int64_t v);
 void json_kv_bool(struct json *j, const char *key, bool v);
 void json_kv_double(struct json *j, const char *key, double v);
+/* json_break_items: every later item (member or element) of the container
+ * now open starts on a new line, so a long document reaches a line-based
+ * reader (the control protocol) as lines of one item each. */
+void json_break_items(struct json *j);
 /* json_finish: 0 if the document is complete and well formed, -EINVAL on
  * misuse or unclosed containers, -ENOMEM if the buffer could not grow. */
 int json_finish(const struct json *j);

@@ -3,6 +3,8 @@
  * core; this file only moves frames and time across its edges. */
 #include "node.h"
 
+#include "apps/pattern_sha.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,11 +201,16 @@ void node_loop_run(struct node *n, volatile sig_atomic_t *stop)
 		struct epoll_event evs[64];
 		sync_conn_interest(n);
 		arm_timer(n);
-		int k = epoll_wait(n->epfd, evs, 64, -1);
+		/* Background work (pattern digests) runs only when nothing is
+		 * ready, one short slice per turn: events wait at most a slice. */
+		bool background = pattern_sha_pending();
+		int k = epoll_wait(n->epfd, evs, 64, background ? 0 : -1);
 		if (k < 0 && errno != EINTR) {
 			perror("nestbed-node: epoll_wait");
 			break;
 		}
+		if (k == 0 && background)
+			pattern_sha_work(PATTERN_SHA_SLICE);
 		for (int i = 0; i < k; i++)
 			handle_event(n, &evs[i]);
 		node_run_timers(n, release_spin(n));

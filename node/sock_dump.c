@@ -390,6 +390,7 @@ int sock_dump_json(struct nb_stack *s, struct strbuf *out)
 	json_kv_u64(&j, "now_ns", s->now);
 	json_key(&j, "sockets");
 	json_arr_begin(&j);
+	json_break_items(&j);   /* one socket per line */
 	for (size_t i = 0; i < n; i++)
 		json_row(&j, s, &rows[i]);
 	json_arr_end(&j);
@@ -450,6 +451,7 @@ int stats_dump_json(const struct nb_stack *s, struct strbuf *out)
 	struct json j;
 	json_init(&j, out);
 	json_obj_begin(&j);
+	json_break_items(&j);   /* one layer per line */
 	const char *cur = NULL;
 	for (size_t i = 0; i < NB_ARRAY_LEN(stat_table); i++) {
 		const struct stat_ent *e = &stat_table[i];

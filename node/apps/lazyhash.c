@@ -2,6 +2,7 @@
 #include "lazyhash.h"
 
 #include "pattern.h"
+#include "pattern_sha.h"
 
 void lazy_hash_init(struct lazy_hash *h, uint64_t seed)
 {
@@ -11,10 +12,12 @@ void lazy_hash_init(struct lazy_hash *h, uint64_t seed)
 	sha256_init(&h->sha);
 }
 
-/* catch_up: hashes the pattern bytes [hashed, len) that sha lacks. */
+/* catch_up: hashes the pattern bytes [hashed, len) that sha lacks,
+ * starting from the node's cached prefix state when there is one. */
 static void catch_up(struct lazy_hash *h)
 {
 	uint8_t buf[16384];
+	pattern_sha_skip(h->seed, &h->sha, &h->hashed, h->len);
 	while (h->hashed < h->len) {
 		size_t n = (size_t)NB_MIN((uint64_t)sizeof(buf), h->len - h->hashed);
 		pattern_fill(buf, n, h->hashed, h->seed);
@@ -28,6 +31,7 @@ void lazy_hash_update(struct lazy_hash *h, const void *data, size_t n)
 	if (!h->diverged) {
 		if (pattern_check(data, n, h->len, h->seed) == n) {
 			h->len += n;
+			pattern_sha_demand(h->seed, h->len);
 			return;
 		}
 		catch_up(h);
@@ -41,6 +45,7 @@ void lazy_hash_pattern(struct lazy_hash *h, size_t n)
 {
 	if (!h->diverged) {
 		h->len += n;
+		pattern_sha_demand(h->seed, h->len);
 		return;
 	}
 	uint8_t buf[16384];

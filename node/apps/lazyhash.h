@@ -7,7 +7,9 @@
  * that. The first differing byte turns it into an ordinary running hash
  * (the pattern prefix is hashed then). A digest is exactly SHA-256 of the
  * bytes added either way; asking for one catches the hash up to the current
- * length, so the work over a stream's life is never more than one pass.
+ * length, so the work over a stream's life is never more than one pass;
+ * the node hashes the pattern itself in idle time (pattern_sha.h), so that
+ * pass mostly starts from a cached prefix state.
  *
  *   pattern mode:  [0 ........ hashed | ........ len)   sha covers [0, hashed)
  *   diverged:      sha covers [0, len)

@@ -106,6 +106,45 @@ static void test_json_document(void **state)
 	strbuf_free(&sb);
 }
 
+/* A document broken into lines (json_break_items) stays valid JSON and
+ * puts each item of the chosen container on its own line; nested
+ * containers stay on their item's line. */
+static void test_json_break_items(void **state)
+{
+	(void)state;
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &sb);
+	json_obj_begin(&j);
+	json_kv_u64(&j, "pid", 7);
+	json_key(&j, "rows");
+	json_arr_begin(&j);
+	json_break_items(&j);
+	for (int i = 0; i < 2; i++) {
+		json_obj_begin(&j);
+		json_kv_u64(&j, "i", (uint64_t)i);
+		json_key(&j, "t");
+		json_arr_begin(&j);
+		json_u64(&j, 1);
+		json_u64(&j, 2);
+		json_arr_end(&j);
+		json_obj_end(&j);
+	}
+	json_arr_end(&j);
+	json_kv_u64(&j, "after", 1);
+	json_key(&j, "empty");
+	json_arr_begin(&j);
+	json_break_items(&j);
+	json_arr_end(&j);
+	json_obj_end(&j);
+	assert_int_equal(json_finish(&j), 0);
+	assert_string_equal(strbuf_cstr(&sb),
+		"{\"pid\":7,\"rows\":[\n{\"i\":0,\"t\":[1,2]},\n{\"i\":1,\"t\":[1,2]}\n],"
+		"\"after\":1,\"empty\":[]}");
+	assert_true(json_valid(sb.buf, sb.len));
+	strbuf_free(&sb);
+}
+
 static void test_json_misuse(void **state)
 {
 	(void)state;
@@ -170,6 +209,7 @@ int main(void)
 		cmocka_unit_test(test_strbuf_basic),
 		cmocka_unit_test(test_strbuf_pad_detach),
 		cmocka_unit_test(test_json_document),
+		cmocka_unit_test(test_json_break_items),
 		cmocka_unit_test(test_json_misuse),
 		cmocka_unit_test(test_validator),
 	};
