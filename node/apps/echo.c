@@ -58,8 +58,7 @@ static void conn_pump(struct app *a, struct echo_conn *c)
 		c->len = (size_t)n;
 		c->base.bytes += (uint64_t)n;
 		a->bytes_in += (uint64_t)n;
-		lazy_hash_update(&c->base.hash, c->buf, (size_t)n);
-		lazy_hash_update(&a->rx_hash, c->buf, (size_t)n);
+		lazy_hash_update2(&c->base.hash, &a->rx_hash, c->buf, (size_t)n);
 	}
 }
 

@@ -259,8 +259,7 @@ static bool send_response(struct app *a, struct http_conn *c, int *err)
 		size_t from = c->out_off, to = c->out_off + (size_t)n;
 		if (to > c->out_body) {
 			size_t b0 = NB_MAX(from, c->out_body);
-			lazy_hash_update(&c->base.hash, c->out + b0, to - b0);
-			lazy_hash_update(&a->tx_hash, c->out + b0, to - b0);
+			lazy_hash_update2(&c->base.hash, &a->tx_hash, c->out + b0, to - b0);
 			c->base.bytes += to - b0;
 			a->bytes_out += to - b0;
 		}

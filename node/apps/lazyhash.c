@@ -41,6 +41,25 @@ void lazy_hash_update(struct lazy_hash *h, const void *data, size_t n)
 	h->len += n;
 }
 
+void lazy_hash_update2(struct lazy_hash *a, struct lazy_hash *b, const void *data, size_t n)
+{
+	if (!a->diverged && !b->diverged && a->seed == b->seed && a->len == b->len &&
+	    pattern_check(data, n, a->len, a->seed) == n) {
+		a->len += n;
+		b->len += n;
+		pattern_sha_demand(a->seed, a->len);
+		return;
+	}
+	if (a->diverged && b->diverged) {
+		sha256_update2(&a->sha, &b->sha, data, n);
+		a->len += n;
+		b->len += n;
+		return;
+	}
+	lazy_hash_update(a, data, n);
+	lazy_hash_update(b, data, n);
+}
+
 void lazy_hash_pattern(struct lazy_hash *h, size_t n)
 {
 	if (!h->diverged) {

@@ -32,6 +32,10 @@ struct lazy_hash {
 void lazy_hash_init(struct lazy_hash *h, uint64_t seed);
 /* lazy_hash_update: adds n bytes of data. */
 void lazy_hash_update(struct lazy_hash *h, const void *data, size_t n);
+/* lazy_hash_update2: lazy_hash_update of a and of b with the same bytes,
+ * checking or hashing them once when a and b are at the same point (a
+ * sink's per-connection and per-app digests of its only connection). */
+void lazy_hash_update2(struct lazy_hash *a, struct lazy_hash *b, const void *data, size_t n);
 /* lazy_hash_pattern: adds the n pattern bytes at the stream's current
  * offset, which the caller generated itself (nothing to compare). */
 void lazy_hash_pattern(struct lazy_hash *h, size_t n);

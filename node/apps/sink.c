@@ -43,8 +43,7 @@ static void on_conn(struct nb_stack *s, int fd, unsigned ev, void *arg)
 		}
 		c->base.bytes += (uint64_t)n;
 		a->bytes_in += (uint64_t)n;
-		lazy_hash_update(&c->base.hash, buf, (size_t)n);
-		lazy_hash_update(&a->rx_hash, buf, (size_t)n);
+		lazy_hash_update2(&c->base.hash, &a->rx_hash, buf, (size_t)n);
 	}
 	app_leave(a);
 }

@@ -94,9 +94,52 @@ static void other_seed_and_empty(void **state)
 	assert_memory_equal(got, want, SHA256_LEN);
 }
 
+/* lazy_hash_update2 gives each hash exactly what two updates would: in
+ * step (one check), out of step (the second started later), and after
+ * both diverged. */
+static void update_two_at_once(void **state)
+{
+	(void)state;
+	enum { N = 200000, LATE = 5000 };
+	uint8_t *buf = malloc(N), want_a[SHA256_LEN], want_b[SHA256_LEN], got[SHA256_LEN];
+	for (int flip = 0; flip < 2; flip++) {
+		pattern_fill(buf, N, 0, 4);
+		if (flip)
+			buf[N / 2] ^= 1;
+		struct lazy_hash a, b, c;
+		lazy_hash_init(&a, 4);
+		lazy_hash_init(&b, 4);
+		lazy_hash_init(&c, 4);
+		lazy_hash_update(&c, buf, LATE);     /* c is ahead of a and b */
+		for (size_t off = 0; off < N; off += 7000) {
+			size_t n = NB_MIN((size_t)7000, (size_t)N - off);
+			lazy_hash_update2(&a, &b, buf + off, n);
+		}
+		eager(buf, N, want_a);
+		memcpy(want_b, want_a, SHA256_LEN);
+		lazy_hash_digest(&a, got);
+		assert_memory_equal(got, want_a, SHA256_LEN);
+		lazy_hash_digest(&b, got);
+		assert_memory_equal(got, want_b, SHA256_LEN);
+		assert_int_equal(lazy_hash_is_pattern(&a), !flip);
+		/* out of step: c (ahead by LATE) and a fresh d */
+		struct lazy_hash d;
+		lazy_hash_init(&d, 4);
+		lazy_hash_update2(&c, &d, buf + LATE, N - LATE);
+		eager(buf, N, want_a);
+		lazy_hash_digest(&c, got);
+		assert_memory_equal(got, want_a, SHA256_LEN);
+		eager(buf + LATE, N - LATE, want_b);
+		lazy_hash_digest(&d, got);
+		assert_memory_equal(got, want_b, SHA256_LEN);
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(update_two_at_once),
 		cmocka_unit_test(pattern_stream),
 		cmocka_unit_test(diverges_anywhere),
 		cmocka_unit_test(other_seed_and_empty),
