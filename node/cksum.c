@@ -6,36 +6,60 @@
 uint32_t cksum_partial(const void *data, size_t len, uint32_t sum)
 {
 	const uint8_t *p = data;
-	uint64_t acc = sum;
-	/* Big-endian 32-bit words into a 64-bit accumulator: folding their sum
-	 * gives the same one's-complement sum as 16-bit words (RFC 1071 2(B)),
-	 * at a quarter of the additions. Loads go through memcpy: no alignment
-	 * is assumed. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	/* RFC 1071 2(B): the sum is byte-order independent, so it is taken in
+	 * native order (the 32-bit halves of 64-bit loads, two accumulators
+	 * for the pipeline, no byte swap per word), folded, and swapped once
+	 * into network order. Loads go through memcpy: no alignment assumed. */
+	uint64_t a0 = 0, a1 = 0;
 	while (len >= 16) {
-		uint32_t w[4];
+		uint64_t w[2];
 		memcpy(w, p, sizeof(w));
-		acc += (uint64_t)__builtin_bswap32(w[0]) + __builtin_bswap32(w[1]) +
-		       __builtin_bswap32(w[2]) + __builtin_bswap32(w[3]);
+		a0 += (w[0] & 0xffffffffu) + (w[0] >> 32);
+		a1 += (w[1] & 0xffffffffu) + (w[1] >> 32);
 		p += 16;
 		len -= 16;
 	}
+	uint64_t acc = a0 + a1;
 	while (len >= 4) {
 		uint32_t w;
 		memcpy(&w, p, sizeof(w));
-		acc += __builtin_bswap32(w);
+		acc += w;
 		p += 4;
 		len -= 4;
 	}
 	if (len >= 2) {
-		acc += (uint32_t)(p[0] << 8 | p[1]);
+		uint16_t w;
+		memcpy(&w, p, sizeof(w));
+		acc += w;
 		p += 2;
 		len -= 2;
 	}
 	if (len)
-		acc += (uint32_t)p[0] << 8;
-	while (acc >> 32)
-		acc = (acc & 0xffffffffu) + (acc >> 32);
-	return (uint32_t)acc;
+		acc += p[0];                      /* the low byte of a last word */
+	while (acc >> 16)
+		acc = (acc & 0xffff) + (acc >> 16);
+	uint64_t total = (uint64_t)sum + __builtin_bswap16((uint16_t)acc);
+#else
+	/* Big-endian 32-bit words into a 64-bit accumulator: folding their sum
+	 * gives the same one's-complement sum as 16-bit words. */
+	uint64_t total = sum;
+	while (len >= 4) {
+		total += (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+		p += 4;
+		len -= 4;
+	}
+	if (len >= 2) {
+		total += (uint32_t)(p[0] << 8 | p[1]);
+		p += 2;
+		len -= 2;
+	}
+	if (len)
+		total += (uint32_t)p[0] << 8;
+#endif
+	while (total >> 32)
+		total = (total & 0xffffffffu) + (total >> 32);
+	return (uint32_t)total;
 }
 
 uint16_t cksum_fold(uint32_t sum)
