@@ -520,33 +520,6 @@ static void v_udp(struct node *n, struct ctl_req r, int argc, char **argv)
 
 /* ---- inspection ---- */
 
-/* v_obj: obj [NAME]. */
-static void v_obj(struct node *n, struct ctl_req r, int argc, char **argv)
-{
-	char keys[1024];
-	if (argc > 2) {
-		cmd_script_usage(n, r, argv[0]);
-		return;
-	}
-	if (argc == 2) {
-		struct sobj *o = cmd_script_need_obj(n, r, argv[1], ~0u, "obj");
-		if (o) {
-			cmd_script_view_keys(o, keys, sizeof(keys), true);
-			ctl_ok(&n->ctl, r, "%s", keys);
-		}
-		return;
-	}
-	struct script_state *st = need_state(n, r);
-	int count = 0;
-	if (!st)
-		return;
-	for (struct sobj *o = st->objs.head; o; o = o->next, count++) {
-		cmd_script_view_keys(o, keys, sizeof(keys), true);
-		ctl_data(&n->ctl, r, "%s", keys);
-	}
-	ctl_ok(&n->ctl, r, "count=%d", count);
-}
-
 #define COUNTER_ROW(layer, name) {#layer "." #name, offsetof(struct nb_stats, layer##_##name)},
 static const struct {
 	const char *name;
@@ -591,6 +564,7 @@ void cmd_script_free(struct node *n)
 		if (st->n != n)
 			continue;
 		cmd_script_waits_end(st);
+		cmd_script_objs_end(st);
 		sobj_free_all(&st->objs);
 		*pp = st->next;
 		free(st);
@@ -610,7 +584,7 @@ const struct cmd_verb cmd_script_verbs[] = {
 	{"app", v_app, "app NAME start sink|echo|http PORT [backlog N] | app NAME start source ADDR:PORT BYTES "
 		       "[from PORT] [nodelay] | app NAME start httpget URL [count N] | app NAME stop"},
 	{"udp", v_udp, "udp NAME bind PORT | udp NAME send ADDR:PORT BYTES [from PORT]"},
-	{"obj", v_obj, "obj [NAME]"},
+	{"obj", cmd_script_v_obj, "obj [NAME]"},
 	{"wait", cmd_script_v_wait, "wait NAME state S|received BYTES|sent BYTES|done|accept_q N within T"},
 	{"counter", v_counter, "counter [NAME]"},
 	{NULL, NULL, NULL},

@@ -15,6 +15,7 @@ struct script_state {
 	struct node *n;
 	struct script_objs objs;
 	struct swait *waits;         /* pending `wait` requests */
+	struct sobj_reply *replies;  /* `obj` requests waiting for their digests */
 };
 
 /* cmd_script_find: n's script state, or NULL if it has none yet. */
@@ -35,5 +36,14 @@ void cmd_script_v_wait(struct node *n, struct ctl_req r, int argc, char **argv);
 /* cmd_script_waits_end: answers every pending wait of st with "node is
  * shutting down" and frees them. */
 void cmd_script_waits_end(struct script_state *st);
+
+/* cmd_script_v_obj: the `obj` verb (cmd_script_digest.c). */
+void cmd_script_v_obj(struct node *n, struct ctl_req r, int argc, char **argv);
+/* cmd_script_objs_after_io: hashes a slice for pending `obj` requests and
+ * answers those whose digests are ready. */
+void cmd_script_objs_after_io(struct script_state *st);
+/* cmd_script_objs_end: answers every pending `obj` with "node is shutting
+ * down" and frees them. */
+void cmd_script_objs_end(struct script_state *st);
 
 #endif

@@ -185,6 +185,7 @@ void cmd_script_after_io(struct node *n)
 	struct script_state *st = cmd_script_find(n);
 	if (!st)
 		return;
+	cmd_script_objs_after_io(st);
 	struct swait *w = st->waits, *next;
 	for (; w; w = next) {
 		next = w->next;

@@ -129,6 +129,28 @@ size_t pattern_sha_work(size_t budget)
 	return total;
 }
 
+void pattern_sha_ticket_take(struct pattern_sha_ticket *t)
+{
+	t->n = 0;
+	for (int i = 0; i < PATTERN_SHA_SEEDS; i++) {
+		if (!wanted(&cache[i]))
+			continue;
+		t->seed[t->n] = cache[i].seed;
+		t->upto[t->n] = cache[i].demand / PATTERN_SHA_CKPT * PATTERN_SHA_CKPT;
+		t->n++;
+	}
+}
+
+bool pattern_sha_ticket_done(const struct pattern_sha_ticket *t)
+{
+	for (int i = 0; i < t->n; i++) {
+		const struct seed_cache *c = find(t->seed[i]);
+		if (c && !c->full && c->done < t->upto[i])
+			return false;
+	}
+	return true;
+}
+
 void pattern_sha_reset(void)
 {
 	for (int i = 0; i < PATTERN_SHA_SEEDS; i++)

@@ -41,6 +41,19 @@ bool pattern_sha_pending(void);
 /* pattern_sha_work: hashes at most budget bytes of pending demand; returns
  * the bytes hashed (0: nothing to do). */
 size_t pattern_sha_work(size_t budget);
+/* A ticket: the work pending at one moment (per seed, up to its demand
+ * then). Someone who needs digests of streams that exist now waits for
+ * its ticket, not for streams that keep growing. */
+struct pattern_sha_ticket {
+	int n;
+	uint64_t seed[PATTERN_SHA_SEEDS];
+	uint64_t upto[PATTERN_SHA_SEEDS];
+};
+/* pattern_sha_ticket_take: the pending work as of now. */
+void pattern_sha_ticket_take(struct pattern_sha_ticket *t);
+/* pattern_sha_ticket_done: all of t's work is hashed (or can no longer be:
+ * the seed was evicted or is full). */
+bool pattern_sha_ticket_done(const struct pattern_sha_ticket *t);
 /* pattern_sha_reset: forgets every seed and frees the checkpoints. */
 void pattern_sha_reset(void);
 

@@ -126,6 +126,28 @@ static void seeds_and_divergence(void **st)
 	pattern_sha_reset();
 }
 
+/* A ticket covers the work pending when it was taken, not demand that
+ * grows later. */
+static void tickets(void **st)
+{
+	(void)st;
+	pattern_sha_reset();
+	struct pattern_sha_ticket t;
+	pattern_sha_ticket_take(&t);
+	assert_true(pattern_sha_ticket_done(&t));          /* nothing pending */
+	pattern_sha_demand(9, 2 * PATTERN_SHA_CKPT);
+	pattern_sha_ticket_take(&t);
+	assert_false(pattern_sha_ticket_done(&t));
+	pattern_sha_demand(9, 40 * PATTERN_SHA_CKPT);      /* the stream grows */
+	size_t total = 0;
+	while (!pattern_sha_ticket_done(&t))
+		total += pattern_sha_work(PATTERN_SHA_SLICE);
+	assert_int_equal(total, 2 * PATTERN_SHA_CKPT);    /* only what the ticket saw */
+	assert_true(pattern_sha_pending());
+	pattern_sha_reset();
+	assert_true(pattern_sha_ticket_done(&t));          /* evicted: nothing to wait for */
+}
+
 /* More seeds than slots: old ones are evicted, digests stay right. */
 static void eviction(void **st)
 {
@@ -151,6 +173,7 @@ int main(void)
 		cmocka_unit_test(digest_equals_reference),
 		cmocka_unit_test(work_follows_demand),
 		cmocka_unit_test(seeds_and_divergence),
+		cmocka_unit_test(tickets),
 		cmocka_unit_test(eviction),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
