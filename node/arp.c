@@ -215,8 +215,21 @@ static void entry_timer(struct nb_timer *t, nb_time_t now)
 	struct arp_entry *e = t->arg;
 	struct nb_stack *s = e->s;
 	if (e->state == ARP_REACHABLE) {
-		NB_COUNT(s, arp_entries_expired);
+		/* Not confirmed for arp_timeout: keep using it, check on use. */
+		e->state = ARP_STALE;
+		timer_arm(&s->timers, &e->timer, now + s->params.arp_timeout);
+	} else if (e->state == ARP_STALE) {
+		NB_COUNT(s, arp_entries_expired);   /* unused for a while: forget it */
 		entry_free(s, e);
+	} else if (e->state == ARP_PROBE) {
+		if (e->tries >= s->params.arp_retries || e->ifidx < 0 || !s->ifs[e->ifidx].up) {
+			NB_COUNT(s, arp_resolve_failed);
+			entry_free(s, e);
+			return;
+		}
+		e->tries++;
+		send_arp(s, e->ifidx, e->mac, ARP_OP_REQUEST, NULL, e->ip);
+		timer_arm(&s->timers, &e->timer, now + s->params.arp_retry);
 	} else if (e->state == ARP_INCOMPLETE) {
 		if (e->tries >= s->params.arp_retries || e->ifidx < 0 || !s->ifs[e->ifidx].up) {
 			give_up(s, e);
@@ -281,6 +294,14 @@ int arp_output(struct nb_stack *s, int ifidx, uint32_t nexthop, uint8_t *pkt, si
 		return eth_output(s, ifidx, mac, ETH_TYPE_IP, pkt, len);
 	}
 	struct arp_entry *e = find(s->arp, nexthop);
+	if (e && e->state == ARP_STALE && e->ifidx >= 0) {
+		/* RFC 1122 2.3.2.1: revalidate by unicast poll; the packet goes
+		 * now, to the MAC we have. */
+		e->state = ARP_PROBE;
+		e->tries = 1;
+		send_arp(s, e->ifidx, e->mac, ARP_OP_REQUEST, NULL, e->ip);
+		timer_arm(&s->timers, &e->timer, s->now + s->params.arp_retry);
+	}
 	if (e && e->state != ARP_INCOMPLETE)
 		return eth_output(s, ifidx, e->mac, ETH_TYPE_IP, pkt, len);
 	if (e)
@@ -434,6 +455,8 @@ const char *arp_state_name(enum arp_state st)
 	switch (st) {
 	case ARP_INCOMPLETE: return "incomplete";
 	case ARP_REACHABLE: return "reachable";
+	case ARP_STALE: return "stale";
+	case ARP_PROBE: return "probe";
 	case ARP_STATIC: return "static";
 	}
 	return "?";

@@ -26,8 +26,15 @@
  *               queue is dropped and each packet reported unreachable
  *               (ours: *_ctlinput -EHOSTUNREACH; forwarded: ICMP host
  *               unreachable to its source);
- *   REACHABLE   learned; removed params.arp_timeout after it was last
- *               confirmed (a reply or a request from that address);
+ *   REACHABLE   learned; params.arp_timeout after it was last confirmed
+ *               (a reply or a request from that address) it turns
+ *   STALE       still used to send, so traffic never waits on an
+ *               expiry; unused for another arp_timeout it is removed;
+ *               the first packet sent through it starts
+ *   PROBE       a unicast request to the cached MAC every arp_retry
+ *               (RFC 1122 2.3.2.1 "unicast poll") while packets keep
+ *               using that MAC; an answer makes it REACHABLE again,
+ *               arp_retries unanswered ones remove it (resolve failed);
  *   STATIC      added by arp_add_static, never expires, never overwritten.
  * arp_queue_dropped counts every packet lost from a queue: overflow, give-up
  * or link down; arp_resolve_failed counts resolutions given up.
@@ -50,7 +57,7 @@
 #define ARP_OP_REQUEST 1
 #define ARP_OP_REPLY 2
 
-enum arp_state { ARP_INCOMPLETE, ARP_REACHABLE, ARP_STATIC };
+enum arp_state { ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE, ARP_PROBE, ARP_STATIC };
 
 /* What arp_foreach shows of one entry. */
 struct arp_info {
@@ -58,8 +65,9 @@ struct arp_info {
 	uint8_t mac[6];         /* zero while INCOMPLETE */
 	int ifidx;              /* where it was learned / is being resolved; -1 static */
 	enum arp_state state;
-	nb_time_t expires;      /* REACHABLE: expiry; INCOMPLETE: next retry; else NEVER */
-	unsigned tries;         /* requests sent (INCOMPLETE) */
+	nb_time_t expires;      /* REACHABLE: turns stale; STALE: removal;
+				   INCOMPLETE, PROBE: next request; else NEVER */
+	unsigned tries;         /* requests sent (INCOMPLETE, PROBE) */
 	size_t queued;          /* packets waiting (INCOMPLETE) */
 };
 typedef void (*arp_iter_fn)(void *arg, const struct arp_info *e);

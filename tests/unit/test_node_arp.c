@@ -21,6 +21,23 @@ static int send_raw(struct fake_stack *fs, uint32_t dst, size_t n, uint8_t fill)
 	return ip_output(&fs->s, pb, 0, dst, 253, NULL);
 }
 
+struct dump { int n; struct arp_info e[8]; };
+
+static void collect(void *arg, const struct arp_info *e)
+{
+	struct dump *d = arg;
+	if (d->n < 8)
+		d->e[d->n++] = *e;
+}
+
+/* dump_of: the cache as arp_foreach shows it. */
+static struct dump dump_of(struct fake_stack *fs)
+{
+	struct dump d = {0};
+	arp_foreach(&fs->s, collect, &d);
+	return d;
+}
+
 static void inject_arp(struct fake_stack *fs, const uint8_t *eth_dst, uint16_t op, const uint8_t *sha,
 		       uint32_t spa, const uint8_t *tha, uint32_t tpa)
 {
@@ -216,21 +233,79 @@ static void test_give_up_reports_forwarded(void **st)
 	fake_stack_free(fs);
 }
 
+/* An entry not confirmed for arp.timeout turns stale but keeps working;
+ * unused for another arp.timeout it goes. A confirmation restarts it. */
 static void test_expiry_and_refresh(void **st)
 {
 	(void)st;
 	struct fake_stack *fs = fake_stack_new(1, 0);
 	uint8_t mac[6];
 	inject_arp(fs, FAKE_BCAST_MAC, ARP_OP_REQUEST, FAKE_PEER_MAC0, FAKE_PEER0, ZERO_MAC, FAKE_IP0);
+	fake_clear(fs);
 	fake_advance(fs, NB_SEC(30));
 	/* Confirmed again (a reply, say to someone else's request of ours): 60 s from now. */
 	inject_arp(fs, FAKE_MAC0, ARP_OP_REPLY, FAKE_PEER_MAC0, FAKE_PEER0, FAKE_MAC0, FAKE_IP0);
+	fake_advance(fs, NB_SEC(60) - 1);
+	struct dump d = dump_of(fs);
+	assert_int_equal(d.e[0].state, ARP_REACHABLE);
+	fake_advance(fs, 1);
+	d = dump_of(fs);
+	assert_int_equal(d.e[0].state, ARP_STALE);
+	assert_int_equal(arp_lookup(&fs->s, FAKE_PEER0, mac), 0);
+	assert_int_equal(fake_nframes(fs), 0);             /* no traffic, no poll */
 	fake_advance(fs, NB_SEC(60) - 1);
 	assert_int_equal(arp_lookup(&fs->s, FAKE_PEER0, mac), 0);
 	assert_int_equal(fs->s.stats.arp_entries_expired, 0);
 	fake_advance(fs, 1);
 	assert_int_equal(arp_lookup(&fs->s, FAKE_PEER0, mac), -ENOENT);
 	assert_int_equal(fs->s.stats.arp_entries_expired, 1);
+	fake_stack_free(fs);
+}
+
+/* Traffic through a stale entry is never held back: the packet leaves at
+ * once to the cached MAC and a unicast request polls the neighbour
+ * (RFC 1122 2.3.2.1); an answer makes the entry reachable again. A
+ * neighbour that never answers loses its entry after arp.retries polls,
+ * and only then does traffic wait on a broadcast resolution. */
+static void test_stale_entry_polls_without_stalling(void **st)
+{
+	(void)st;
+	struct fake_stack *fs = fake_stack_new(1, 0);
+	inject_arp(fs, FAKE_BCAST_MAC, ARP_OP_REQUEST, FAKE_PEER_MAC0, FAKE_PEER0, ZERO_MAC, FAKE_IP0);
+	fake_clear(fs);
+	fake_advance(fs, NB_SEC(60));                     /* stale now */
+	assert_int_equal(send_raw(fs, FAKE_PEER0, 10, 1), 0);
+	assert_int_equal(fake_nframes(fs), 2);
+	assert_arp(fake_pop(fs), FAKE_PEER_MAC0, ARP_OP_REQUEST, FAKE_MAC0, FAKE_IP0, ZERO_MAC, FAKE_PEER0);
+	struct fake_frame *f = fake_pop(fs);
+	assert_int_equal(fake_ethertype(f), ETH_TYPE_IP);
+	assert_memory_equal(f->data, FAKE_PEER_MAC0, 6);
+	assert_int_equal(fs->s.stats.arp_queued, 0);
+	struct dump d = dump_of(fs);
+	assert_int_equal(d.e[0].state, ARP_PROBE);
+	/* the answer: reachable again for a full arp.timeout */
+	inject_arp(fs, FAKE_MAC0, ARP_OP_REPLY, FAKE_PEER_MAC0, FAKE_PEER0, FAKE_MAC0, FAKE_IP0);
+	d = dump_of(fs);
+	assert_int_equal(d.e[0].state, ARP_REACHABLE);
+	assert_int_equal(d.e[0].expires, fs->now + NB_SEC(60));
+
+	/* stale again; this time the neighbour is gone */
+	fake_advance(fs, NB_SEC(60));
+	assert_int_equal(send_raw(fs, FAKE_PEER0, 10, 2), 0);
+	fake_clear(fs);
+	fake_advance(fs, NB_SEC(2));                      /* polls 2 and 3, one per arp.retry */
+	assert_int_equal(fake_nframes(fs), 2);
+	assert_int_equal(send_raw(fs, FAKE_PEER0, 10, 3), 0);   /* still sent at once */
+	assert_int_equal(fake_nframes(fs), 3);
+	assert_int_equal(fs->s.stats.arp_resolve_failed, 0);
+	fake_advance(fs, NB_SEC(1));                      /* the third poll went unanswered */
+	assert_int_equal(fs->s.stats.arp_resolve_failed, 1);
+	uint8_t mac[6];
+	assert_int_equal(arp_lookup(&fs->s, FAKE_PEER0, mac), -ENOENT);
+	fake_clear(fs);
+	assert_int_equal(send_raw(fs, FAKE_PEER0, 10, 4), 0);   /* now it waits: broadcast */
+	assert_int_equal(fs->s.stats.arp_queued, 1);
+	assert_arp(fake_pop(fs), FAKE_BCAST_MAC, ARP_OP_REQUEST, FAKE_MAC0, FAKE_IP0, ZERO_MAC, FAKE_PEER0);
 	fake_stack_free(fs);
 }
 
@@ -300,15 +375,6 @@ static void test_malformed(void **st)
 	fake_stack_free(fs);
 }
 
-struct dump { int n; struct arp_info e[8]; };
-
-static void collect(void *arg, const struct arp_info *e)
-{
-	struct dump *d = arg;
-	if (d->n < 8)
-		d->e[d->n++] = *e;
-}
-
 static void test_static_foreach_del_flush(void **st)
 {
 	(void)st;
@@ -368,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_give_up_reports_local),
 		cmocka_unit_test(test_give_up_reports_forwarded),
 		cmocka_unit_test(test_expiry_and_refresh),
+		cmocka_unit_test(test_stale_entry_polls_without_stalling),
 		cmocka_unit_test(test_gratuitous_and_conflicts),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_static_foreach_del_flush),
