@@ -285,7 +285,7 @@ static bool process_ack(struct tcp_pcb *pcb, const struct tcp_seg *g, bool *ourf
 	 * older than SND.UNA - MAX.SND.WND is dropped the same way. */
 	if (SEQ_GT(g->ack, pcb->snd_max) ||
 	    SEQ_LT(g->ack, pcb->snd_una - NB_MAX(pcb->max_sndwnd, (uint32_t)TCP_MAXWIN))) {
-		tcp_ack_invalid(pcb);
+		tcp_ack_invalid(pcb, false);
 		return false;
 	}
 	if (SEQ_GT(g->ack, pcb->snd_una)) {
@@ -400,7 +400,7 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 		 * Linux rate-limits the same): reordered ACK streams would
 		 * otherwise draw one ACK each. */
 		if (tcp_seg_seqlen(g))
-			tcp_ack_invalid(pcb);
+			tcp_ack_invalid(pcb, g->len && !(g->flags & TCP_SYN));
 		return;
 	}
 
@@ -414,7 +414,7 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 			if (!(g->flags & TCP_RST)) {
 				if (pcb->state == TCP_TIME_WAIT && (g->flags & TCP_FIN))
 					tcp_timewait_start(pcb);   /* a resent FIN: restart 2 MSL */
-				tcp_ack_invalid(pcb);
+				tcp_ack_invalid(pcb, g->len && !(g->flags & TCP_SYN));
 			}
 			return;
 		}

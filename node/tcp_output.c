@@ -424,12 +424,15 @@ void tcp_challenge_ack(struct tcp_pcb *pcb)
  * window, ACK of data not sent, PAWS) with an ACK, but at most one per
  * tcp.invalid_ratelimit per connection (RFC 5961 7's ACK throttling, as
  * Linux's tcp_invalid_ratelimit): two stacks that disagree about sequence
- * numbers, or one fed a forged segment, cannot ACK each other forever. */
-void tcp_ack_invalid(struct tcp_pcb *pcb)
+ * numbers, or one fed a forged segment, cannot ACK each other forever.
+ * A segment with data (and no SYN) is always answered, as Linux does: it is
+ * no ACK loop but a retransmission whose ACK was lost, and the duplicate
+ * ACK is what tells the sender to stop resending it. */
+void tcp_ack_invalid(struct tcp_pcb *pcb, bool data)
 {
 	struct nb_stack *s = pcb->stack;
 	nb_time_t gap = s->params.tcp_invalid_ratelimit;
-	if (gap && pcb->last_invalid_ack && s->now - pcb->last_invalid_ack < gap) {
+	if (!data && gap && pcb->last_invalid_ack && s->now - pcb->last_invalid_ack < gap) {
 		NB_COUNT(s, tcp_invalid_acks_limited);
 		return;
 	}

@@ -108,7 +108,7 @@ void tcp_release_buffers(struct tcp_pcb *pcb);
 int tcp_output(struct tcp_pcb *pcb);
 int tcp_retransmit_seg(struct tcp_pcb *pcb, uint32_t seq);
 void tcp_ack_now(struct tcp_pcb *pcb);
-void tcp_ack_invalid(struct tcp_pcb *pcb);
+void tcp_ack_invalid(struct tcp_pcb *pcb, bool data);
 void tcp_send_rst(struct tcp_pcb *pcb);
 void tcp_challenge_ack(struct tcp_pcb *pcb);
 void tcp_respond(struct nb_stack *s, uint32_t laddr, uint32_t faddr, uint16_t lport,
