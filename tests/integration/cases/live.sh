@@ -90,6 +90,19 @@ names_body() {
 	echo "$out"
 	echo "$out" | grep -q 'ESTABLISHED.*/s$' || { echo "no ESTABLISHED socket owned by s"; return 1; }
 	ls "$OUT/live/out/b/"dump-line*.sockets.txt >/dev/null || { echo "no dump artifact"; return 1; }
+	# a socket table longer than a control line (4 KiB) is still one JSON
+	# document, every socket in it
+	local p
+	for p in 81 82 83 84 85 86 87 88; do do_is 0 "b: listen tcp $p as l$p app none" || return 1; done
+	"$NB" ss live:b --json >"$OUT/live/ss.json" || return 1
+	python3 - "$OUT/live/ss.json" <<'PY' || { echo "ss --json: not the whole table"; return 1; }
+import json, sys
+text = open(sys.argv[1]).read()
+doc = json.loads(text)
+ports = sorted(s["lport"] for s in doc["sockets"] if s["state"] == "LISTEN")
+assert len(text) > 4096, len(text)
+assert ports == [80, 81, 82, 83, 84, 85, 86, 87, 88], ports
+PY
 	# a step that does not parse: exit 2, the message points into it
 	local rc=0
 	"$NB" do live 'a: conect b:80' 2>"$OUT/live/conect.err" || rc=$?
