@@ -125,13 +125,7 @@ static struct sobj *new_obj(struct node *n, struct ctl_req r, const char *name, 
 /* drop_obj: forgets an object whose creation failed. */
 static void drop_obj(struct node *n, struct sobj *o)
 {
-	struct script_state *st = state_of(n);
-	for (struct sobj **pp = &st->objs.head; *pp; pp = &(*pp)->next)
-		if (*pp == o) {
-			*pp = o->next;
-			free(o);
-			return;
-		}
+	sobj_drop(&state_of(n)->objs, o);
 }
 
 /* arg_port: a port 1..65535, or an error reply and -1. */

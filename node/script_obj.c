@@ -17,12 +17,42 @@
 static void conn_watch(struct nb_stack *s, int fd, unsigned ev, void *arg);
 static void udp_watch(struct nb_stack *s, int fd, unsigned ev, void *arg);
 
+/* name_hash: FNV-1a of a name. */
+static size_t name_hash(const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3u;
+	return (size_t)h;
+}
+
 struct sobj *sobj_find(struct script_objs *t, const char *name)
 {
-	for (struct sobj *o = t->head; o; o = o->next)
+	if (!t->hcap)
+		return NULL;
+	for (struct sobj *o = t->hash[name_hash(name) & (t->hcap - 1)]; o; o = o->hnext)
 		if (!strcmp(o->name, name))
 			return o;
 	return NULL;
+}
+
+/* hash_grow: doubles the name hash once it holds as many objects as
+ * buckets; false if memory is short (lookups stay correct, only slower). */
+static bool hash_grow(struct script_objs *t)
+{
+	size_t cap = t->hcap ? t->hcap * 2 : 64;
+	struct sobj **h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (struct sobj *o = t->head; o; o = o->next) {
+		size_t b = name_hash(o->name) & (cap - 1);
+		o->hnext = h[b];
+		h[b] = o;
+	}
+	free(t->hash);
+	t->hash = h;
+	t->hcap = cap;
+	return true;
 }
 
 struct sobj *sobj_new(struct script_objs *t, const char *name, enum sobj_kind kind, int *err)
@@ -47,21 +77,40 @@ struct sobj *sobj_new(struct script_objs *t, const char *name, enum sobj_kind ki
 	o->state = TCP_CLOSED;
 	lazy_hash_init(&o->tx, SOBJ_PATTERN_SEED);
 	lazy_hash_init(&o->rx, SOBJ_PATTERN_SEED);
-	struct sobj **pp = &t->head;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = o;
+	if (t->count >= t->hcap && !hash_grow(t) && !t->hcap) {
+		free(o);
+		*err = -ENOMEM;
+		return NULL;
+	}
+	o->next = NULL;
+	if (t->tail)
+		t->tail->next = o;
+	else
+		t->head = o;
+	t->tail = o;
+	size_t b = name_hash(o->name) & (t->hcap - 1);
+	o->hnext = t->hash[b];
+	t->hash[b] = o;
+	t->count++;
 	return o;
 }
 
-/* sobj_unlink: removes o from t and frees it (its socket must be closed). */
-static void sobj_unlink(struct script_objs *t, struct sobj *o)
+void sobj_drop(struct script_objs *t, struct sobj *o)
 {
-	for (struct sobj **pp = &t->head; *pp; pp = &(*pp)->next)
+	struct sobj *prev = NULL;
+	for (struct sobj **pp = &t->head; *pp; prev = *pp, pp = &(*pp)->next)
 		if (*pp == o) {
 			*pp = o->next;
+			if (t->tail == o)
+				t->tail = prev;
 			break;
 		}
+	for (struct sobj **pp = &t->hash[name_hash(o->name) & (t->hcap - 1)]; *pp; pp = &(*pp)->hnext)
+		if (*pp == o) {
+			*pp = o->hnext;
+			break;
+		}
+	t->count--;
 	free(o);
 }
 
@@ -75,8 +124,11 @@ void sobj_free_all(struct script_objs *t)
 			nb_close(o->stack, o->fd);
 			o->fd = -1;
 		}
-		sobj_unlink(t, o);
+		sobj_drop(t, o);
 	}
+	free(t->hash);
+	t->hash = NULL;
+	t->hcap = 0;
 }
 
 /* note_error: keeps the first error an object met. */

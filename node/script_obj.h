@@ -47,6 +47,7 @@ enum sobj_defer { SOBJ_DEFER_NONE, SOBJ_DEFER_CLOSE, SOBJ_DEFER_SHUT_WR, SOBJ_DE
 
 struct sobj {
 	struct sobj *next;
+	struct sobj *hnext;           /* in the name hash */
 	struct nb_stack *stack;
 	char name[SOBJ_NAME_MAX];
 	enum sobj_kind kind;
@@ -115,8 +116,10 @@ struct sobj_view {
 
 /* A node's objects. */
 struct script_objs {
-	struct sobj *head;
+	struct sobj *head, *tail;     /* in creation order */
 	struct nb_stack *stack;
+	struct sobj **hash;           /* by name; hcap buckets (a power of 2) */
+	size_t hcap, count;
 };
 
 /* sobj_find: the object named name, or NULL. */
@@ -125,6 +128,8 @@ struct sobj *sobj_find(struct script_objs *t, const char *name);
  * NULL if the name is taken or too long (*err -EEXIST / -ENAMETOOLONG) or
  * memory is short (-ENOMEM). */
 struct sobj *sobj_new(struct script_objs *t, const char *name, enum sobj_kind kind, int *err);
+/* sobj_drop: removes o from t and frees it (its socket must be closed). */
+void sobj_drop(struct script_objs *t, struct sobj *o);
 /* sobj_free_all: stops apps, closes sockets (gracefully) and frees every
  * object. */
 void sobj_free_all(struct script_objs *t);

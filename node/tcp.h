@@ -106,6 +106,7 @@ struct tcp_sack_blk {
 struct tcp_pcb {
 	struct nb_stack *stack;
 	struct tcp_pcb *next;             /* in the stack's pcb list */
+	struct tcp_pcb **pprev;           /* the link that points here (O(1) unlink) */
 	struct tcp_pcb *hnext;            /* in the demux hash chain */
 	enum tcp_state state;
 	uint32_t laddr, faddr;            /* host order */
@@ -213,12 +214,12 @@ struct tcp_pcb {
 };
 
 /* The stack-wide TCP state: all pcbs, counters live in stack->stats. */
-#define TCP_HASH_SIZE 1024
 struct nb_tcp {
 	struct tcp_pcb *pcbs;
 	uint32_t isn_secret[4];           /* RFC 6528 */
 	uint16_t next_ephemeral;
-	struct tcp_pcb *hash[TCP_HASH_SIZE];  /* connections by 4-tuple */
+	struct tcp_pcb **hash;            /* connections by 4-tuple; hcap buckets (power of 2) */
+	size_t hcap, hcount;
 	struct tcp_pcb *listeners;        /* LISTEN pcbs (chained through hnext) */
 	struct tcp_pcb *ev_list;          /* pcbs with events to deliver */
 	struct tcp_pcb *graveyard;        /* freed pcbs awaiting the end of the call */
@@ -226,6 +227,8 @@ struct nb_tcp {
 	struct pbuf *txbuf;               /* segments are built here */
 	bool tx_busy;
 	size_t npcbs;
+	uint32_t *port_refs;              /* live pcbs per local port (65536, lazily) */
+	bool port_refs_failed;            /* no memory for it: scan every pcb instead */
 };
 
 int tcp_init(struct nb_stack *s);

@@ -93,7 +93,7 @@ static void input_listen(struct tcp_pcb *l, const struct ip_meta *ip, const stru
 	if (!c)
 		return;
 	c->laddr = ip->dst;
-	c->lport = l->lport;
+	tcp_set_lport(c, l->lport);
 	c->faddr = ip->src;
 	c->fport = g->sport;
 	memcpy(c->app, l->app, sizeof(c->app));

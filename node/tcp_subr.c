@@ -77,6 +77,8 @@ void tcp_free(struct nb_stack *s)
 		pcb_release(p);
 	}
 	free(t->txbuf);
+	free(t->port_refs);
+	free(t->hash);
 	free(t);
 	s->tcp = NULL;
 }
@@ -97,9 +99,13 @@ struct tcp_pcb *tcp_pcb_new(struct nb_stack *s)
 	pcb->mss = pcb->peer_mss = pcb->our_mss = TCP_DEFAULT_MSS;
 	pcb->ssthresh = UINT32_MAX >> 1;
 	tcp_timers_init(pcb);
-	pcb->next = s->tcp->pcbs;
-	s->tcp->pcbs = pcb;
-	s->tcp->npcbs++;
+	struct nb_tcp *t = s->tcp;
+	pcb->next = t->pcbs;
+	if (t->pcbs)
+		t->pcbs->pprev = &pcb->next;
+	pcb->pprev = &t->pcbs;
+	t->pcbs = pcb;
+	t->npcbs++;
 	return pcb;
 }
 
@@ -152,8 +158,12 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 		}
 	}
 	child_unqueue(pcb);
-	unlink_from(&t->pcbs, pcb, offsetof(struct tcp_pcb, next));
+	*pcb->pprev = pcb->next;                  /* off the pcb list, in O(1) */
+	if (pcb->next)
+		pcb->next->pprev = pcb->pprev;
 	t->npcbs--;
+	if (pcb->lport && t->port_refs)
+		t->port_refs[pcb->lport]--;
 	pcb->next = t->graveyard;
 	t->graveyard = pcb;
 	if (t->depth == 0) {
@@ -162,11 +172,41 @@ void tcp_pcb_free(struct tcp_pcb *pcb)
 	}
 }
 
-static uint32_t tuple_hash(uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
+static uint64_t tuple_hash(uint32_t laddr, uint16_t lport, uint32_t faddr, uint16_t fport)
 {
 	uint64_t x = (uint64_t)laddr << 32 | faddr;
-	x = nb_hash64(x ^ ((uint64_t)lport << 16 | fport));
-	return (uint32_t)x & (TCP_HASH_SIZE - 1);
+	return nb_hash64(x ^ ((uint64_t)lport << 16 | fport));
+}
+
+static struct tcp_pcb **bucket_of(struct nb_tcp *t, const struct tcp_pcb *p)
+{
+	return &t->hash[tuple_hash(p->laddr, p->lport, p->faddr, p->fport) & (t->hcap - 1)];
+}
+
+/* hash_reserve: room for one more connection: the table doubles once it
+ * holds as many as it has buckets (chains stay short with thousands in
+ * TIME_WAIT). False only if there is no table and no memory for one. */
+static bool hash_reserve(struct nb_tcp *t)
+{
+	if (t->hcount < t->hcap)
+		return true;
+	size_t cap = t->hcap ? t->hcap * 2 : 256;
+	struct tcp_pcb **h = calloc(cap, sizeof(*h));
+	if (!h)
+		return t->hcap != 0;      /* full but usable: chains just grow */
+	struct tcp_pcb **old = t->hash;
+	size_t oldcap = t->hcap;
+	t->hash = h;
+	t->hcap = cap;
+	for (size_t i = 0; i < oldcap; i++)
+		for (struct tcp_pcb *p = old[i], *n; p; p = n) {
+			n = p->hnext;
+			struct tcp_pcb **b = bucket_of(t, p);
+			p->hnext = *b;
+			*b = p;
+		}
+	free(old);
+	return true;
 }
 
 /* tcp_hash_insert: makes a connection (4-tuple known) or a listener findable. */
@@ -179,9 +219,12 @@ void tcp_hash_insert(struct tcp_pcb *pcb)
 		pcb->hnext = t->listeners;
 		t->listeners = pcb;
 	} else {
-		uint32_t h = tuple_hash(pcb->laddr, pcb->lport, pcb->faddr, pcb->fport);
-		pcb->hnext = t->hash[h];
-		t->hash[h] = pcb;
+		if (!hash_reserve(t))
+			return;               /* no memory: the connection is not findable */
+		struct tcp_pcb **b = bucket_of(t, pcb);
+		pcb->hnext = *b;
+		*b = pcb;
+		t->hcount++;
 	}
 	pcb->hashed = true;
 }
@@ -195,8 +238,8 @@ void tcp_hash_remove(struct tcp_pcb *pcb)
 	if (pcb->state == TCP_LISTEN) {
 		unlink_from(&t->listeners, pcb, offsetof(struct tcp_pcb, hnext));
 	} else {
-		uint32_t h = tuple_hash(pcb->laddr, pcb->lport, pcb->faddr, pcb->fport);
-		unlink_from(&t->hash[h], pcb, offsetof(struct tcp_pcb, hnext));
+		unlink_from(bucket_of(t, pcb), pcb, offsetof(struct tcp_pcb, hnext));
+		t->hcount--;
 	}
 	pcb->hnext = NULL;
 	pcb->hashed = false;
@@ -208,9 +251,11 @@ struct tcp_pcb *tcp_lookup(struct nb_stack *s, uint32_t laddr, uint16_t lport,
 			   uint32_t faddr, uint16_t fport, bool listeners)
 {
 	struct nb_tcp *t = s->tcp;
-	for (struct tcp_pcb *p = t->hash[tuple_hash(laddr, lport, faddr, fport)]; p; p = p->hnext)
-		if (p->lport == lport && p->fport == fport && p->laddr == laddr && p->faddr == faddr)
-			return p;
+	if (t->hcap)
+		for (struct tcp_pcb *p = t->hash[tuple_hash(laddr, lport, faddr, fport) & (t->hcap - 1)]; p;
+		     p = p->hnext)
+			if (p->lport == lport && p->fport == fport && p->laddr == laddr && p->faddr == faddr)
+				return p;
 	if (!listeners)
 		return NULL;
 	struct tcp_pcb *wild = NULL;
@@ -231,7 +276,10 @@ struct tcp_pcb *tcp_lookup(struct nb_stack *s, uint32_t laddr, uint16_t lport,
 bool tcp_port_in_use(struct nb_stack *s, const struct tcp_pcb *self, uint32_t laddr,
 		     uint16_t lport)
 {
-	for (const struct tcp_pcb *p = s->tcp->pcbs; p; p = p->next) {
+	struct nb_tcp *t = s->tcp;
+	if (t->port_refs && !t->port_refs[lport])
+		return false;                 /* nobody has it: no scan */
+	for (const struct tcp_pcb *p = t->pcbs; p; p = p->next) {
 		if (p == self || p->dead || p->lport != lport)
 			continue;
 		if (p->laddr && laddr && p->laddr != laddr)
@@ -243,6 +291,27 @@ bool tcp_port_in_use(struct nb_stack *s, const struct tcp_pcb *self, uint32_t la
 	return false;
 }
 
+/* tcp_set_lport: binds pcb to local port lport, counting it in port_refs
+ * (made at first use; without memory for it, tcp_port_in_use scans). */
+void tcp_set_lport(struct tcp_pcb *pcb, uint16_t lport)
+{
+	struct nb_tcp *t = pcb->stack->tcp;
+	if (!t->port_refs && !t->port_refs_failed) {
+		/* Before the table exists no pcb was counted: count them now. */
+		t->port_refs = calloc(65536, sizeof(*t->port_refs));
+		if (!t->port_refs)
+			t->port_refs_failed = true;
+		for (const struct tcp_pcb *p = t->pcbs; t->port_refs && p; p = p->next)
+			if (p->lport && !p->dead)
+				t->port_refs[p->lport]++;
+	}
+	if (t->port_refs && pcb->lport)
+		t->port_refs[pcb->lport]--;
+	pcb->lport = lport;
+	if (t->port_refs && lport)
+		t->port_refs[lport]++;
+}
+
 /* tcp_ephemeral_port: picks a free port in 49152..65535 (RFC 6335) for pcb
  * and binds it. 0 or -EADDRINUSE when all are taken. */
 int tcp_ephemeral_port(struct nb_stack *s, struct tcp_pcb *pcb)
@@ -251,7 +320,7 @@ int tcp_ephemeral_port(struct nb_stack *s, struct tcp_pcb *pcb)
 	for (int i = 0; i < 16384; i++) {
 		uint16_t p = (uint16_t)(49152 + (t->next_ephemeral - 49152 + i) % 16384);
 		if (!tcp_port_in_use(s, NULL, pcb->laddr, p)) {
-			pcb->lport = p;
+			tcp_set_lport(pcb, p);
 			t->next_ephemeral = (uint16_t)(49152 + (p - 49152 + 1) % 16384);
 			return 0;
 		}

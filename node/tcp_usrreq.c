@@ -54,7 +54,7 @@ int tcp_bind(struct tcp_pcb *pcb, uint32_t laddr, uint16_t lport)
 		return tcp_ephemeral_port(s, pcb);
 	if (tcp_port_in_use(s, pcb, laddr, lport))
 		return -EADDRINUSE;
-	pcb->lport = lport;
+	tcp_set_lport(pcb, lport);
 	return 0;
 }
 

@@ -89,6 +89,8 @@ void tcp_hash_insert(struct tcp_pcb *pcb);
 void tcp_hash_remove(struct tcp_pcb *pcb);
 struct tcp_pcb *tcp_lookup(struct nb_stack *s, uint32_t laddr, uint16_t lport,
 			   uint32_t faddr, uint16_t fport, bool listeners);
+/* tcp_set_lport: sets pcb's local port, keeping the per-port count. */
+void tcp_set_lport(struct tcp_pcb *pcb, uint16_t lport);
 bool tcp_port_in_use(struct nb_stack *s, const struct tcp_pcb *self, uint32_t laddr,
 		     uint16_t lport);
 int tcp_ephemeral_port(struct nb_stack *s, struct tcp_pcb *pcb);

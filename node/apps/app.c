@@ -17,8 +17,41 @@ static const struct app_ops *const ops_by_kind[APP_KIND_COUNT] = {
 	[APP_HTTPGET] = &app_httpget_ops,
 };
 
-/* All apps of all stacks, oldest first (tests run several stacks). */
-static struct app *apps;
+/* All apps of all stacks, oldest first (tests run several stacks), and a
+ * hash of them by (stack, name): a node that ran thousands of short apps
+ * finds and adds the next one in constant time. */
+static struct app *apps, **apps_tail = &apps;
+static struct app **app_hash;
+static size_t app_hcap, app_count;
+
+static size_t app_key(const struct nb_stack *s, const char *name)
+{
+	uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)(uintptr_t)s;
+	for (; *name; name++)
+		h = (h ^ (uint8_t)*name) * 0x100000001b3u;
+	return (size_t)(h ^ h >> 29);
+}
+
+/* hash_reserve: room in the name hash for one more app, doubling it when
+ * full; false if memory is short. */
+static bool hash_reserve(void)
+{
+	if (app_count < app_hcap)
+		return true;
+	size_t cap = app_hcap ? app_hcap * 2 : 64;
+	struct app **h = calloc(cap, sizeof(*h));
+	if (!h)
+		return false;
+	for (struct app *x = apps; x; x = x->next) {
+		size_t b = app_key(x->stack, x->name) & (cap - 1);
+		x->hnext = h[b];
+		h[b] = x;
+	}
+	free(app_hash);
+	app_hash = h;
+	app_hcap = cap;
+	return true;
+}
 
 /* app_kind_name: "echo", "sink", ...; "?" out of range. */
 const char *app_kind_name(enum app_kind k)
@@ -56,7 +89,9 @@ const char *app_strerror(int err) { return err ? strerror(-err) : "ok"; }
 /* app_find: s's app called name, or NULL. */
 struct app *app_find(struct nb_stack *s, const char *name)
 {
-	for (struct app *a = apps; a; a = a->next)
+	if (!app_hcap)
+		return NULL;
+	for (struct app *a = app_hash[app_key(s, name) & (app_hcap - 1)]; a; a = a->hnext)
 		if (a->stack == s && strcmp(a->name, name) == 0)
 			return a;
 	return NULL;
@@ -72,6 +107,10 @@ struct app *app_start(struct nb_stack *s, enum app_kind kind, const char *name,
 	if ((unsigned)kind >= APP_KIND_COUNT || !name || !*name || strlen(name) >= APP_NAME_MAX ||
 	    app_find(s, name)) {
 		e = -EINVAL;
+		goto fail;
+	}
+	if (!hash_reserve()) {
+		e = -ENOMEM;
 		goto fail;
 	}
 	struct app *a = calloc(1, sizeof(*a));
@@ -94,10 +133,15 @@ struct app *app_start(struct nb_stack *s, enum app_kind kind, const char *name,
 		free(a);
 		goto fail;
 	}
-	struct app **pp = &apps;
-	while (*pp)
-		pp = &(*pp)->next;
-	*pp = a;
+	/* registered before app_leave: a stop asked for during start finds it */
+	a->next = NULL;
+	a->pprev = apps_tail;
+	*apps_tail = a;
+	apps_tail = &a->next;
+	size_t b = app_key(s, a->name) & (app_hcap - 1);
+	a->hnext = app_hash[b];
+	app_hash[b] = a;
+	app_count++;
 	app_leave(a);
 	return a;
 fail:
@@ -112,11 +156,21 @@ static void really_stop(struct app *a)
 	a->ops->stop(a);
 	if (a->status == APP_RUNNING)
 		a->status = APP_STOPPED;
-	for (struct app **pp = &apps; *pp; pp = &(*pp)->next) {
-		if (*pp == a) {
-			*pp = a->next;
-			break;
-		}
+	if (a->pprev) {                           /* registered: unlink in O(1) */
+		*a->pprev = a->next;
+		if (a->next)
+			a->next->pprev = a->pprev;
+		else
+			apps_tail = a->pprev;
+	}
+	if (a->pprev) {
+		for (struct app **pp = &app_hash[app_key(a->stack, a->name) & (app_hcap - 1)]; *pp;
+		     pp = &(*pp)->hnext)
+			if (*pp == a) {
+				*pp = a->hnext;
+				break;
+			}
+		app_count--;
 	}
 	free(a);
 }

@@ -105,7 +105,9 @@ struct app {
 	void *priv;
 	app_report_fn report;
 	void *report_arg;
-	struct app *next;
+	struct app *next;             /* all apps, oldest first */
+	struct app **pprev;           /* the link that points here */
+	struct app *hnext;            /* in the name hash */
 	int busy;
 	bool stop_pending;
 };

@@ -482,6 +482,32 @@ static void test_udp(void **state)
 	assert_err(req(B, "wait u received 1000 within 1s"), "never");
 }
 
+/* Hundreds of named objects and apps: each is found by its name after the
+ * name tables grew, names stay unique, and the listing keeps creation
+ * order. */
+static void test_many_names(void **state)
+{
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		assert_ok(req(B, "udp u%d bind %d", i, 2000 + i));
+		assert_ok(req(B, "app k%d start sink %d", i, 3000 + i));
+	}
+	assert_err(req(B, "udp u150 bind 999"), "taken");
+	assert_err(req(B, "app k7 start sink 999"), "");
+	for (int i = 0; i < 300; i += 29) {
+		char want[16];
+		snprintf(want, sizeof(want), "u%d", i);
+		assert_string_equal(key(req(B, "obj %s", want), "name"), want);
+		snprintf(want, sizeof(want), "k%d", i);
+		assert_string_equal(key(req(B, "obj %s", want), "name"), want);
+		assert_string_equal(key(req(B, "obj %s", want), "app"), "sink");
+	}
+	assert_ok(req(B, "app k299 stop"));
+	assert_string_equal(key(req(B, "obj k299"), "status"), "stopped");
+	assert_ok(req(B, "app k299b start sink 9999"));   /* after a stop, new names still go in */
+	assert_string_equal(key(req(B, "obj k299b"), "app"), "sink");
+}
+
 /* An `obj` whose digests need hashing that the node has not done yet is
  * answered after loop iterations (one slice each), not by one long stall;
  * the digest is the same either way. */
@@ -657,6 +683,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_abort, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_udp, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_obj_waits_for_digests, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_source_app, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_state_parse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_accept, setup, teardown),

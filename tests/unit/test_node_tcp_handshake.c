@@ -694,6 +694,42 @@ static void test_ports(void **st)
 	tcp_close(c);
 }
 
+/* A port is free again once every pcb that held it is gone (the per-port
+ * count follows binds, accepted children and frees), and thousands of
+ * pcbs stay findable by 4-tuple while the table grows under them. */
+static void test_ports_counted_and_many_pcbs(void **st)
+{
+	(void)st;
+	struct tcp_pcb *a = h_new(&N, "a");
+	assert_int_equal(tcp_bind(a, 0, 7000), 0);
+	struct tcp_pcb *b = h_new(&N, "b");
+	assert_int_equal(tcp_bind(b, 0, 7000), -EADDRINUSE);
+	tcp_close(a);                                        /* never connected: freed */
+	assert_int_equal(tcp_bind(b, 0, 7000), 0);
+	tcp_close(b);
+	enum { MANY = 3000 };
+	static struct tcp_pcb *p[MANY];
+	for (int i = 0; i < MANY; i++) {
+		p[i] = h_new(&N, "m");
+		assert_int_equal(tcp_bind(p[i], 0, 0), 0);         /* ephemeral, all different */
+		assert_int_equal(tcp_connect(p[i], h_ip(H_PEER), (uint16_t)(1000 + i % 7)), -EINPROGRESS);
+	}
+	while (h_pop(&N))
+		;
+	for (int i = 0; i < MANY; i += 37) {
+		struct tcp_pcb *q = tcp_lookup(&N.s, N.addr, p[i]->lport, h_ip(H_PEER), (uint16_t)(1000 + i % 7), false);
+		assert_ptr_equal(q, p[i]);
+		assert_true(tcp_port_in_use(&N.s, NULL, 0, p[i]->lport));
+	}
+	uint16_t port = p[5]->lport;
+	for (int i = 0; i < MANY; i++)
+		tcp_abort(p[i]);
+	assert_false(tcp_port_in_use(&N.s, NULL, 0, port));
+	assert_null(tcp_lookup(&N.s, N.addr, port, h_ip(H_PEER), 1005, false));
+	while (h_pop(&N))
+		;
+}
+
 /* tcp_get_info / tcp_foreach for socket dumps. */
 static void count_pcb(struct tcp_pcb *pcb, void *arg)
 {
@@ -760,6 +796,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_header_validation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_icmp_errors_in_handshake, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ports_counted_and_many_pcbs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_and_foreach, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
