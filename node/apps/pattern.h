@@ -18,6 +18,7 @@
 #include "nb.h"
 #include "sha256.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #define PATTERN_SEED_MUL UINT64_C(0x9e3779b97f4a7c15)
@@ -50,55 +51,46 @@ static inline void pattern_put_word(uint8_t *p, uint64_t w)
 #endif
 }
 
+/* pattern_words: words k .. k+n-1 of the stream (8n bytes) into dst, any
+ * alignment; vectorised where the CPU allows (pattern.c). */
+void pattern_words(uint8_t *dst, size_t n, uint64_t k, uint64_t seed);
+/* pattern_words_select: forces the vector (true) or portable (false) code,
+ * for tests and benchmarks; 0, or -1 if this CPU or build lacks vectors. */
+int pattern_words_select(bool vector);
+
 /* pattern_fill: writes bytes [offset, offset + len) of the stream into buf. */
 static inline void pattern_fill(uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
 {
 	size_t i = 0;
 	while (i < len && ((offset + i) & 7))
 		buf[i] = pattern_byte(seed, offset + i), i++;
-	for (uint64_t k = (offset + i) >> 3; len - i >= 8; i += 8, k++)
-		pattern_put_word(buf + i, pattern_word(seed, k));
+	size_t words = (len - i) / 8;
+	if (words) {
+		pattern_words(buf + i, words, (offset + i) >> 3, seed);
+		i += 8 * words;
+	}
 	while (i < len)
 		buf[i] = pattern_byte(seed, offset + i), i++;
 }
 
-/* pattern_first_diff: index of the first byte where buf differs from the
- * stream at offset, scanning [0, len) (len if none differs). */
-static inline size_t pattern_first_diff(const uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
-{
-	for (size_t j = 0; j < len; j++)
-		if (buf[j] != pattern_byte(seed, offset + j))
-			return j;
-	return len;
-}
-
 /* pattern_check: length of the prefix of buf that matches the stream at
- * offset (len when all of it matches). One pass: 32 bytes at a time are
- * loaded as words and XORed with the generated ones (independent mixes,
- * so they pipeline); the exact byte is found only after a mismatch. */
+ * offset (len when all of it matches). Generates a block at a time
+ * (pattern_words) and compares it; the exact byte is found only after a
+ * mismatch. */
 static inline size_t pattern_check(const uint8_t *buf, size_t len, uint64_t offset, uint64_t seed)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	size_t i = 0;
-	while (i < len && ((offset + i) & 7)) {
-		if (buf[i] != pattern_byte(seed, offset + i))
-			return i;
-		i++;
+	uint8_t want[512];
+	for (size_t i = 0; i < len;) {
+		size_t n = len - i < sizeof(want) ? len - i : sizeof(want);
+		pattern_fill(want, n, offset + i, seed);
+		if (memcmp(buf + i, want, n)) {
+			for (size_t j = 0;; j++)
+				if (buf[i + j] != want[j])
+					return i + j;
+		}
+		i += n;
 	}
-	uint64_t k = (offset + i) >> 3;
-	for (; len - i >= 32; i += 32, k += 4) {
-		uint64_t w[4];
-		memcpy(w, buf + i, 32);
-		uint64_t d = (w[0] ^ pattern_word(seed, k)) | (w[1] ^ pattern_word(seed, k + 1)) |
-			     (w[2] ^ pattern_word(seed, k + 2)) | (w[3] ^ pattern_word(seed, k + 3));
-		if (d)
-			return i + pattern_first_diff(buf + i, 32, offset + i, seed);
-	}
-	size_t j = pattern_first_diff(buf + i, len - i, offset + i, seed);
-	return i + j;
-#else
-	return pattern_first_diff(buf, len, offset, seed);
-#endif
+	return len;
 }
 
 /* pattern_digest: SHA-256 of bytes [0, len) of the stream with seed, what a
