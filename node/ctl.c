@@ -22,6 +22,8 @@ struct ctl_conn {
 	bool discarding;          /* inside an over-long line: drop until newline */
 	char *out;
 	size_t outlen, outcap, outoff;
+	size_t out_max;
+	bool overflow;            /* unread replies passed out_max: to be closed */
 };
 
 void ctl_init(struct ctl_server *c, ctl_handler_fn handler, void *ctx)
@@ -31,6 +33,7 @@ void ctl_init(struct ctl_server *c, ctl_handler_fn handler, void *ctx)
 	c->next_serial = 1;
 	c->handler = handler;
 	c->ctx = ctx;
+	c->out_max = CTL_OUT_MAX;
 }
 
 int ctl_listen(struct ctl_server *c, const char *path)
@@ -61,6 +64,7 @@ static struct ctl_conn *conn_new(struct ctl_server *c, int fd)
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	fcntl(fd, F_SETFD, FD_CLOEXEC);
 	k->fd = fd;
+	k->out_max = c->out_max;
 	k->serial = c->next_serial++;
 	k->next = c->conns;
 	c->conns = k;
@@ -148,6 +152,10 @@ static bool conn_flush(struct ctl_conn *k)
 
 static void conn_append(struct ctl_conn *k, const char *s, size_t n)
 {
+	if (k->overflow || k->outlen - k->outoff + n > k->out_max) {
+		k->overflow = true;   /* the rest is dropped; the connection closes */
+		return;
+	}
 	if (k->outlen + n > k->outcap) {
 		if (k->outoff) {
 			memmove(k->out, k->out + k->outoff, k->outlen - k->outoff);
@@ -344,13 +352,19 @@ bool ctl_on_readable(struct ctl_server *c, struct ctl_conn *k)
 			/* A handler may have closed connections: is ours still here? */
 			if (!conn_by_serial(c, serial))
 				return false;
+			if (k->overflow) {
+				fprintf(stderr, "nestbed-node: a control connection left %zu bytes of replies "
+					"unread: closed\n", k->out_max);
+				conn_free(c, k);
+				return false;
+			}
 		}
 	}
 }
 
 bool ctl_on_writable(struct ctl_server *c, struct ctl_conn *k)
 {
-	if (!conn_flush(k)) {
+	if (!conn_flush(k) || k->overflow) {
 		conn_free(c, k);
 		return false;
 	}

@@ -21,6 +21,9 @@
 
 #define CTL_LINE_MAX 4096
 #define CTL_ARGS_MAX 64
+/* Replies a connection may leave unread before it is closed: a client
+ * that keeps asking and never reads cannot make the node grow. */
+#define CTL_OUT_MAX (16u << 20)
 
 struct ctl_conn;
 
@@ -40,6 +43,7 @@ struct ctl_server {
 	ctl_handler_fn handler;
 	void *ctx;
 	char path[108];
+	size_t out_max;                /* CTL_OUT_MAX (tests lower it) */
 };
 
 /* ctl_init: an empty server; `handler(ctx, ...)` receives requests. */

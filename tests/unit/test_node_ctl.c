@@ -151,6 +151,35 @@ static void split_in_place(void **state)
 	assert_int_equal(ctl_split(many, argv, 2), -1);
 }
 
+/* A client that keeps asking and never reads: the node holds at most
+ * out_max bytes of replies for it, then closes the connection (it never
+ * grows without bound, and never blocks). */
+static void unread_replies_bounded(void **state)
+{
+	struct fixture *f = *state;
+	f->srv.out_max = 64 * 1024;
+	int sv[2];
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	struct ctl_conn *slow = ctl_adopt(&f->srv, sv[0]);
+	assert_non_null(slow);
+	char req[64];
+	bool closed = false;
+	for (int i = 0; i < 20000 && !closed; i++) {
+		int n = snprintf(req, sizeof(req), "%d verb with some words\n", i + 1);
+		assert_int_equal(write(sv[1], req, (size_t)n), n);
+		closed = !ctl_on_readable(&f->srv, slow);
+	}
+	assert_true(closed);
+	/* the connection is gone: the peer sees the end after what was sent */
+	char buf[65536];
+	ssize_t r, total = 0;
+	while ((r = read(sv[1], buf, sizeof(buf))) > 0)
+		total += r;
+	assert_int_equal(r, 0);
+	assert_true(total > 0);
+	close(sv[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -159,6 +188,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(split_across_writes, setup, teardown),
 		cmocka_unit_test_setup_teardown(bad_requests, setup, teardown),
 		cmocka_unit_test_setup_teardown(events_and_hangup, setup, teardown),
+		cmocka_unit_test_setup_teardown(unread_replies_bounded, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
