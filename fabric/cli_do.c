@@ -20,6 +20,7 @@
 #include "lab.h"
 #include "script.h"
 #include "topo.h"
+#include "params.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -32,6 +33,7 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #define DO_SOCK "_lab.sock"
@@ -164,12 +166,43 @@ void cli_do_serve(struct lab *lab, struct topo *t, int fd, bool (*stop)(void))
 
 /* ---- the client ---- */
 
+/* The client's deadline (CLOCK_MONOTONIC ms; 0: none) and whether it passed. */
+static long long do_deadline;
+static bool do_timed_out;
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* read_by_deadline: read(2) that gives up (-1, ETIMEDOUT) at do_deadline. */
+static ssize_t read_by_deadline(int fd, void *buf, size_t n)
+{
+	while (do_deadline) {
+		long long left = do_deadline - mono_ms();
+		if (left <= 0) {
+			do_timed_out = true;
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		struct pollfd p = {fd, POLLIN, 0};
+		int k = poll(&p, 1, left > 1000 ? 1000 : (int)left);
+		if (k > 0)
+			break;
+		if (k < 0 && errno != EINTR)
+			return -1;
+	}
+	return read(fd, buf, n);
+}
+
 /* copy_out: n bytes from fd to f. false if the stream ended first. */
 static bool copy_out(int fd, FILE *f, size_t n)
 {
 	char buf[8192];
 	while (n > 0) {
-		ssize_t r = read(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
+		ssize_t r = read_by_deadline(fd, buf, n < sizeof(buf) ? n : sizeof(buf));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -189,7 +222,7 @@ static bool read_header(int fd, int *code, size_t *outlen, size_t *errlen)
 	char hdr[64];
 	size_t n = 0;
 	while (n < sizeof(hdr) - 1) {
-		ssize_t r = read(fd, hdr + n, 1);
+		ssize_t r = read_by_deadline(fd, hdr + n, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -243,15 +276,31 @@ static int connect_lab(const struct cli_common *c, const char *lab)
 int cmd_do(int argc, char **argv, struct cli_common *c)
 {
 	static const char usage[] =
-		"usage: nestbed do LAB STEP\n"
+		"usage: nestbed do [--timeout T] LAB STEP\n"
 		"Runs one script step (any step line of the topology language) on a lab that is up,\n"
 		"e.g.  nestbed do story 'link a:eth0 b:eth0 set loss 5%'   nestbed do story 'kill b'\n"
 		"      nestbed do story 'a: connect 10.0.0.2:80 as c'      nestbed do story 'dump sockets'\n"
 		"Names given with `as` serve later steps. Several words are joined with spaces.\n"
-		"Exit: 0 done (its expectation held), 1 it failed, 2 bad step or usage, 3 no such lab.\n";
+		"--timeout T (e.g. 30s): give up waiting for the answer after T (exit 3; the lab\n"
+		"finishes the step). Without it, `do` waits as long as the step takes.\n"
+		"Exit: 0 done (its expectation held), 1 it failed, 2 bad step or usage, 3 no such lab\n"
+		"or no answer in time.\n";
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		fputs(usage, stdout);
 		return 0;
+	}
+	nb_time_t timeout = 0;
+	char timeout_text[32] = "";
+	if (argc >= 2 && !strcmp(argv[1], "--timeout")) {
+		if (argc < 3 || nb_parse_time(argv[2], &timeout) || timeout == 0) {
+			fprintf(stderr, "nestbed do: --timeout wants a time such as 30s or 500ms%s%s\n",
+				argc >= 3 ? ", not " : "", argc >= 3 ? argv[2] : "");
+			fputs(usage, stderr);
+			return EXIT_USAGE;
+		}
+		snprintf(timeout_text, sizeof(timeout_text), "%s", argv[2]);
+		argv += 2;
+		argc -= 2;
 	}
 	if (argc < 3 || !lab_name_ok(argv[1])) {
 		if (argc >= 3)
@@ -277,12 +326,19 @@ int cmd_do(int argc, char **argv, struct cli_common *c)
 	int fd = connect_lab(c, argv[1]);
 	if (fd < 0)
 		return EXIT_ENV;
+	if (timeout)
+		do_deadline = mono_ms() + (long long)((timeout + 999999) / 1000000);
 	int code;
 	size_t outlen, errlen;
 	line[n++] = '\n';
 	bool ok = write_all(fd, line, n) && shutdown(fd, SHUT_WR) == 0 && read_header(fd, &code, &outlen, &errlen) &&
 		  copy_out(fd, c->quiet && code == 0 ? NULL : stdout, outlen) && copy_out(fd, stderr, errlen);
 	close(fd);
+	if (!ok && do_timed_out) {
+		fprintf(stderr, "nestbed do: no answer from lab '%s' within %s (it finishes the step; later steps "
+			"wait for it)\n", argv[1], timeout_text);
+		return EXIT_ENV;
+	}
 	if (!ok) {
 		fprintf(stderr, "nestbed do: lab '%s' ended the step without an answer (is it going down?)\n", argv[1]);
 		return EXIT_ENV;

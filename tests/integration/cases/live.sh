@@ -112,6 +112,19 @@ PY
 		{ echo "no live:LINE:COL message"; return 1; }
 	do_is 2 'a: connect b:80 as c' || return 1          # c is taken, by a live step
 	do_is 2 'host z' || return 1
+	# --timeout: `do` stops waiting (exit 3) while the lab finishes the
+	# step; the next step waits for it and works
+	local t0 t1
+	t0=$(date +%s%N)
+	rc=0; "$NB" do --timeout 300ms live 'a: ping b count 6 interval 200ms' 2>"$OUT/live/timeout.err" || rc=$?
+	t1=$(date +%s%N)
+	cat "$OUT/live/timeout.err"
+	[ $rc -eq 3 ] || { echo "do --timeout: exit $rc, want 3"; return 1; }
+	[ $(( (t1 - t0) / 1000000 )) -lt 1000 ] || { echo "do --timeout 300ms took $(( (t1 - t0) / 1000000 )) ms"; return 1; }
+	grep -q "no answer from lab 'live' within 300ms" "$OUT/live/timeout.err" || return 1
+	do_is 0 'a: ping b count 1' || return 1
+	rc=0; "$NB" do --timeout soon live heal 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "do --timeout soon: exit $rc, want 2"; return 1; }
 	# a background job lives until the lab goes down
 	do_is 0 'k: exec sleep 60 as nap'
 }
@@ -129,7 +142,7 @@ live_no_lab() {
 	[ $rc -eq 2 ] || { echo "no arguments: exit $rc, want 2"; return 1; }
 	rc=0; "$NB" do Bad_Name heal 2>/dev/null || rc=$?
 	[ $rc -eq 2 ] || { echo "bad lab name: exit $rc, want 2"; return 1; }
-	"$NB" --help | grep -q '  do LAB STEP'
+	"$NB" --help | grep -q '  do \[--timeout T\] LAB STEP'
 }
 check live:no-lab live_no_lab
 
