@@ -121,6 +121,22 @@ static int host_kind(const char *lab, const char *host, char *kind, size_t len, 
 	return rc;
 }
 
+/* host_not_found: what `ss` and `exec` say when host_kind failed (rc):
+ * no such lab is the environment's matter (exit 3, as `do` and `down`), no
+ * such host in a lab that is up is the caller's (exit 2). */
+static int host_not_found(const struct cli_common *c, const char *verb, const char *lab, const char *host,
+			  int rc)
+{
+	size_t pl = strlen(c->prefix);
+	const char *name = !strncmp(lab, c->prefix, pl) && lab[pl] == '-' ? lab + pl + 1 : lab;
+	if (rc == -ENOENT) {
+		fprintf(stderr, "nestbed %s: no lab named '%s' is up (nestbed list shows them)\n", verb, name);
+		return EXIT_ENV;
+	}
+	fprintf(stderr, "nestbed %s: no host '%s' in lab %s\n", verb, host, name);
+	return EXIT_USAGE;
+}
+
 int cmd_ss(int argc, char **argv, struct cli_common *c)
 {
 	const char *target = NULL, *mode = "";
@@ -149,10 +165,9 @@ int cmd_ss(int argc, char **argv, struct cli_common *c)
 	char lab[128], host[128], kind[32], ns[128], path[PATH_MAX], err[512];
 	if (cli_resolve_host(c, target, lab, sizeof(lab), host, sizeof(host)) < 0)
 		return EXIT_USAGE;
-	if (host_kind(lab, host, kind, sizeof(kind), ns, sizeof(ns)) < 0) {
-		fprintf(stderr, "nestbed ss: no host '%s' in lab %s\n", host, lab);
-		return EXIT_USAGE;
-	}
+	int hk = host_kind(lab, host, kind, sizeof(kind), ns, sizeof(ns));
+	if (hk < 0)
+		return host_not_found(c, "ss", lab, host, hk);
 	if (strcmp(kind, "custom")) {
 		fprintf(stderr, "nestbed ss: %s is a %s host; use `nestbed exec %s ss -tanp` for Linux's view\n",
 			host, kind, target);
@@ -189,10 +204,9 @@ int cmd_exec(int argc, char **argv, struct cli_common *c)
 	char lab[128], host[128], kind[32], ns[128], err[512];
 	if (cli_resolve_host(c, argv[1], lab, sizeof(lab), host, sizeof(host)) < 0)
 		return EXIT_USAGE;
-	if (host_kind(lab, host, kind, sizeof(kind), ns, sizeof(ns)) < 0) {
-		fprintf(stderr, "nestbed exec: no host '%s' in lab %s\n", host, lab);
-		return EXIT_USAGE;
-	}
+	int hk = host_kind(lab, host, kind, sizeof(kind), ns, sizeof(ns));
+	if (hk < 0)
+		return host_not_found(c, "exec", lab, host, hk);
 	if (!strcmp(kind, "custom"))
 		fprintf(stderr, "nestbed exec: note: %s runs nestbed's stack; programs here see no "
 			"addresses of it\n", host);

@@ -91,8 +91,8 @@ int cmd_down(int argc, char **argv, struct cli_common *c)
 		/* Maybe only namespaces are left: clean handles that. */
 		int removed = lab_clean(c->prefix, lab, true, c->quiet ? NULL : stdout);
 		if (removed <= 0) {
-			fprintf(stderr, "nestbed down: no lab named '%s'\n", lab);
-			return 1;
+			fprintf(stderr, "nestbed down: no lab named '%s' is up (nestbed list shows them)\n", lab);
+			return EXIT_ENV;
 		}
 		return 0;
 	}

@@ -64,9 +64,27 @@ keep_then_down() {
 	"$NB" list | grep -q '^failing' || { echo "lab not listed after --keep"; return 1; }
 	ip netns list | grep -q "^$NESTBED_PREFIX-failing-" || { echo "namespaces gone after --keep"; return 1; }
 	"$NB" ss failing:a | grep -q 'Proto' || { echo "ss failed on a kept lab"; return 1; }
+	# no such host in a lab that is up: the caller's mistake (2)
+	rc=0; "$NB" ss failing:zz 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "ss on a missing host: exit $rc, want 2"; return 1; }
+	rc=0; "$NB" exec failing:zz true 2>/dev/null || rc=$?
+	[ $rc -eq 2 ] || { echo "exec on a missing host: exit $rc, want 2"; return 1; }
 	"$NB" down failing
 }
 check cli:keep-then-down keep_then_down
+
+# No such lab: every command that takes one says so the same way, exit 3.
+no_such_lab() {
+	local cmd rc
+	for cmd in "down nolab" "ss nolab:h" "exec nolab:h true" "do nolab heal"; do
+		rc=0
+		# shellcheck disable=SC2086
+		"$NB" $cmd 2>"$OUT/nolab.err" || rc=$?
+		[ $rc -eq 3 ] || { echo "$cmd: exit $rc, want 3"; return 1; }
+		grep -q "no lab named 'nolab' is up" "$OUT/nolab.err" || { echo "$cmd: $(cat "$OUT/nolab.err")"; return 1; }
+	done
+}
+check cli:no-such-lab no_such_lab
 
 # Artifacts: reports, dumps, logs, and pcaps that tcpdump reads.
 artifacts() {
