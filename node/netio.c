@@ -188,24 +188,27 @@ int node_add_if(struct node *n, const char *name, uint32_t addr, uint8_t prefix_
 	int rc = netdev_open(&nif->dev, name, err, errlen);
 	if (rc < 0)
 		return rc;
-	int ifidx = stack_add_iface(&n->stack, name, nif->dev.mac, addr, prefix_len, nif->dev.mtu);
-	if (ifidx < 0) {
-		snprintf(err, errlen, "stack refused interface %s: %s", name, strerror(-ifidx));
-		netdev_close(&nif->dev);
-		return ifidx;
-	}
-	if (ifidx != n->nifs) {
-		snprintf(err, errlen, "internal: interface index mismatch");
-		netdev_close(&nif->dev);
-		return -EINVAL;
-	}
-	nif->ifidx = ifidx;
+	/* Everything that can fail comes before the stack learns of the
+	 * interface, so a failure leaves the stack and the node agreeing
+	 * (closing the socket also takes it out of epoll). */
 	rc = node_register_device(n, nif);
 	if (rc < 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(-rc));
 		netdev_close(&nif->dev);
 		return rc;
 	}
+	if (n->stack.nifs != n->nifs) {
+		snprintf(err, errlen, "internal: interface index mismatch");
+		netdev_close(&nif->dev);
+		return -EINVAL;
+	}
+	int ifidx = stack_add_iface(&n->stack, name, nif->dev.mac, addr, prefix_len, nif->dev.mtu);
+	if (ifidx < 0) {
+		snprintf(err, errlen, "stack refused interface %s: %s", name, strerror(-ifidx));
+		netdev_close(&nif->dev);
+		return ifidx;
+	}
+	nif->ifidx = ifidx;
 	n->nifs++;
 	return ifidx;
 }
