@@ -285,7 +285,8 @@ int cmd_up(int argc, char **argv, struct cli_common *c)
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: nestbed up FILE [--seed N] [--out DIR] [--no-pcap]\n"
 		       "Brings the lab up (its script is not run) and returns; the lab stays up until\n"
-		       "`nestbed down LAB`. Use `nestbed ss` and `nestbed exec` to look inside.\n");
+		       "`nestbed down LAB`. Use `nestbed ss` and `nestbed exec` to look inside.\n"
+		       "Exit: 0 up, 1 interrupted (nothing left behind), 2 bad file or usage, 3 environment.\n");
 		return 0;
 	}
 	static struct session ss;
@@ -293,6 +294,14 @@ int cmd_up(int argc, char **argv, struct cli_common *c)
 	if (code >= 0)
 		return code;
 	const struct topo *t = ss.t;
+	if (stop_requested) {
+		/* ^C (or SIGTERM) while it came up: nothing is left behind. */
+		fprintf(stderr, "nestbed up: interrupted; lab %s taken down\n", t->name);
+		lab_down(&ss.lab);
+		send_verdict(ss.verdict_fd, EXIT_EXPECT);
+		topo_free(ss.t);
+		return EXIT_EXPECT;
+	}
 	if (!c->quiet)
 		fprintf(stderr, "lab %s is up (seed %llu): %d hosts, %d links; artifacts in %s\n"
 			"  nestbed do %s STEP | nestbed ss %s:HOST | nestbed exec %s:HOST CMD | nestbed down %s\n",

@@ -81,4 +81,5 @@ for c in "$ROOT"/tests/integration/cases/*.sh; do
 done
 
 echo "integration: $pass passed, $fail failed"
-[ $fail -eq 0 ] || { echo "failing: ${failed[*]}"; exit 1; }
+[ $fail -eq 0 ] || { echo "failing: ${failed[*]}"; echo "artifacts kept in $OUT"; exit 1; }
+rm -rf "$OUT"

@@ -90,3 +90,33 @@ ctrl_c_keeps_final_dumps() {
 	! grep -q 'node is not running' "$OUT/ctrlc.out"
 }
 check review:ctrl-c-keeps-final-dumps ctrl_c_keeps_final_dumps
+
+# ^C while `nestbed up` is bringing a lab up: exit 1, and nothing of the
+# lab is left (namespaces, nodes, state).
+ctrl_c_during_up() {
+	local d="$OUT/ctrlc-up" rc=0 i
+	mkdir -p "$d"
+	{
+		echo "lab ccup"
+		for i in $(seq 0 149); do echo "host h$i"; echo "  eth0 10.1.0.$((i + 1))/16"; done
+		echo "switch sw"
+		for i in $(seq 0 149); do echo "link h$i:eth0 sw"; done
+	} >"$d/ccup.topo"
+	setsid "$NB" up "$d/ccup.topo" --out "$d/out" --no-pcap >"$d/up.out" 2>&1 &
+	local pid=$!
+	sleep 0.03
+	kill -INT -- -"$pid"
+	wait "$pid" || rc=$?
+	cat "$d/up.out"
+	sleep 0.5
+	if grep -q "is up" "$d/up.out"; then
+		# the signal came after the lab was up: still nothing may be left
+		"$NB" down ccup 2>/dev/null || true
+	else
+		[ $rc -eq 1 ] || { echo "interrupted up: exit $rc, want 1"; return 1; }
+	fi
+	[ -z "$(ip netns list | grep "^$NESTBED_PREFIX-ccup-")" ] || { echo "namespaces left"; return 1; }
+	[ ! -e "/run/nestbed/$NESTBED_PREFIX-ccup" ] || { echo "state left"; return 1; }
+	! pgrep -f "nestbed-node.*$NESTBED_PREFIX-ccup" >/dev/null || { echo "nodes left"; return 1; }
+}
+check review:ctrl-c-during-up ctrl_c_during_up
