@@ -210,7 +210,7 @@ void node_loop_run(struct node *n, volatile sig_atomic_t *stop)
 			break;
 		}
 		if (k == 0 && background)
-			pattern_sha_work(PATTERN_SHA_SLICE);
+			pattern_sha_work(pattern_sha_idle_slice());
 		for (int i = 0; i < k; i++)
 			handle_event(n, &evs[i]);
 		node_run_timers(n, release_spin(n));

@@ -5,6 +5,7 @@
 #include "pattern.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 struct seed_cache {
 	bool used;
@@ -107,6 +108,11 @@ static bool push_ckpt(struct seed_cache *c)
 	}
 	c->ckpt[c->nckpt++] = c->cur;
 	return true;
+}
+
+size_t pattern_sha_idle_slice(void)
+{
+	return strcmp(sha256_impl_name(), "shani") ? 2048 : PATTERN_SHA_SLICE;
 }
 
 size_t pattern_sha_work(size_t budget)

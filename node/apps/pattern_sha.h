@@ -28,7 +28,7 @@
 #define PATTERN_SHA_CKPT ((uint64_t)1 << 20)   /* bytes between checkpoints */
 #define PATTERN_SHA_MAX_CKPT 65536
 #define PATTERN_SHA_SEEDS 8
-#define PATTERN_SHA_SLICE 16384                /* bytes per idle slice (~10 us) */
+#define PATTERN_SHA_SLICE 16384                /* most bytes one call hashes at once */
 
 /* pattern_sha_demand: a stream of pattern(seed) reached len bytes. */
 void pattern_sha_demand(uint64_t seed, uint64_t len);
@@ -38,6 +38,9 @@ void pattern_sha_demand(uint64_t seed, uint64_t len);
 void pattern_sha_skip(uint64_t seed, struct sha256 *c, uint64_t *hashed, uint64_t len);
 /* pattern_sha_pending: background work remains (some demand not hashed). */
 bool pattern_sha_pending(void);
+/* pattern_sha_idle_slice: bytes one idle-time slice hashes, about 10 us of
+ * work: PATTERN_SHA_SLICE with the SHA extensions, less with portable C. */
+size_t pattern_sha_idle_slice(void);
 /* pattern_sha_work: hashes at most budget bytes of pending demand; returns
  * the bytes hashed (0: nothing to do). */
 size_t pattern_sha_work(size_t budget);
