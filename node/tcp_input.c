@@ -216,7 +216,7 @@ static void tcp_ack_policy(struct tcp_pcb *pcb, uint32_t len)
 		return;
 	}
 	if (pcb->quickack) {
-		uint32_t segs = pcb->rcv_unacked / pcb->rcv_mss;
+		uint32_t segs = pcb->rcv_unacked / NB_MAX(pcb->rcv_mss, 1u);
 		pcb->quickack = segs >= pcb->quickack ? 0 : pcb->quickack - segs;
 		pcb->ack_now = true;
 	} else if (tcp_rcv_space(pcb) >= pcb->rcv_wnd) {
