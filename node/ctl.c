@@ -152,7 +152,7 @@ static bool conn_flush(struct ctl_conn *k)
 
 static void conn_append(struct ctl_conn *k, const char *s, size_t n)
 {
-	if (k->overflow || k->outlen - k->outoff + n > k->out_max) {
+	if (k->overflow || (!k->primary && k->outlen - k->outoff + n > k->out_max)) {
 		k->overflow = true;   /* the rest is dropped; the connection closes */
 		return;
 	}

@@ -21,9 +21,11 @@
 
 #define CTL_LINE_MAX 4096
 #define CTL_ARGS_MAX 64
-/* Replies a connection may leave unread before it is closed: a client
- * that keeps asking and never reads cannot make the node grow. */
-#define CTL_OUT_MAX (16u << 20)
+/* Replies a connection other than the controller's may leave unread
+ * before it is closed: a client that keeps asking and never reads cannot
+ * make the node grow without bound. Large enough for one `ss json` of a
+ * hundred thousand sockets. */
+#define CTL_OUT_MAX (256u << 20)
 
 struct ctl_conn;
 

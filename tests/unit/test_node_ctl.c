@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -151,33 +152,38 @@ static void split_in_place(void **state)
 	assert_int_equal(ctl_split(many, argv, 2), -1);
 }
 
-/* A client that keeps asking and never reads: the node holds at most
- * out_max bytes of replies for it, then closes the connection (it never
- * grows without bound, and never blocks). */
+/* A client (not the controller) that keeps asking and never reads: the
+ * node holds at most out_max bytes of replies for it, then closes the
+ * connection; it never grows without bound, and never blocks. */
 static void unread_replies_bounded(void **state)
 {
 	struct fixture *f = *state;
 	f->srv.out_max = 64 * 1024;
-	int sv[2];
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-	struct ctl_conn *slow = ctl_adopt(&f->srv, sv[0]);
+	char path[64];
+	snprintf(path, sizeof(path), "/tmp/nb-ctl-test-%d.sock", (int)getpid());
+	assert_int_equal(ctl_listen(&f->srv, path), 0);
+	int cl = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	assert_int_equal(connect(cl, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	struct ctl_conn *slow = ctl_accept(&f->srv);
 	assert_non_null(slow);
 	char req[64];
 	bool closed = false;
 	for (int i = 0; i < 20000 && !closed; i++) {
 		int n = snprintf(req, sizeof(req), "%d verb with some words\n", i + 1);
-		assert_int_equal(write(sv[1], req, (size_t)n), n);
+		assert_int_equal(write(cl, req, (size_t)n), n);
 		closed = !ctl_on_readable(&f->srv, slow);
 	}
 	assert_true(closed);
-	/* the connection is gone: the peer sees the end after what was sent */
+	/* the connection is gone: the client sees the end after what was sent */
 	char buf[65536];
 	ssize_t r, total = 0;
-	while ((r = read(sv[1], buf, sizeof(buf))) > 0)
+	while ((r = read(cl, buf, sizeof(buf))) > 0)
 		total += r;
 	assert_int_equal(r, 0);
 	assert_true(total > 0);
-	close(sv[1]);
+	close(cl);
 }
 
 int main(void)
