@@ -221,17 +221,31 @@ static int append_data(struct nodeproc_reply *r, const char *s, size_t n)
 	return 0;
 }
 
-/* send_all: writes the whole buffer, or fails with -EPIPE. */
+/* A node that takes no request for this long is hung (requests are a line
+ * each; a live node reads them within one loop iteration). */
+#define SEND_TIMEOUT_MS 10000
+
+/* send_all: writes the whole buffer; -EPIPE if the node is gone, -ETIMEDOUT
+ * if it stopped reading (it never blocks the controller for good). */
 static int send_all(int fd, const char *buf, size_t n)
 {
+	long long deadline = now_ms() + SEND_TIMEOUT_MS;
 	for (size_t off = 0; off < n;) {
-		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -EPIPE;
+		ssize_t w = send(fd, buf + off, n - off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w >= 0) {
+			off += (size_t)w;
+			continue;
 		}
-		off += (size_t)w;
+		if (errno == EINTR)
+			continue;
+		if (errno != EAGAIN)
+			return -EPIPE;
+		long long left = deadline - now_ms();
+		if (left <= 0)
+			return -ETIMEDOUT;
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		if (poll(&p, 1, left < 1000 ? (int)left : 1000) < 0 && errno != EINTR)
+			return -EPIPE;
 	}
 	return 0;
 }
