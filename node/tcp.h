@@ -37,7 +37,6 @@
 #include "stack.h"
 
 #define TCP_HLEN_MIN 20
-#define TCP_QUICKACKS 16        /* segments of quick-ACK mode (Linux TCP_MAX_QUICKACKS) */
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
@@ -142,8 +141,6 @@ struct tcp_pcb {
 	uint32_t last_ack_sent;           /* RCV.NXT in our last segment (RFC 7323 4.3) */
 	uint32_t rcv_mss;                 /* largest segment the peer sent, estimates its MSS */
 	uint32_t rcv_unacked;             /* bytes received since our last ACK */
-	uint32_t quickack;                /* segments still ACKed every second one whatever the window */
-	nb_time_t last_data_rx;           /* when the last in-order data arrived */
 	bool ack_now;                     /* an ACK must go out at the next tcp_output */
 	bool syn_wnd_capped;              /* last window sent was a SYN's (unscaled) */
 

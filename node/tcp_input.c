@@ -193,39 +193,6 @@ static void input_syn_sent(struct tcp_pcb *pcb, const struct ip_meta *ip, struct
 	tcp_output(pcb);
 }
 
-/* tcp_ack_policy: when in-order data of len bytes is ACKed.
- * RFC 9293 3.8.6.3, RFC 1122 4.2.3.2: delay the ACK, but ACK at least every
- * second full-sized segment -- as long as the window we would offer is
- * not smaller than the one we offered. While the application has not yet
- * read what came (a batch of frames is processed before it runs), that
- * ACK waits for its read: tcp_recv sends it, with the window reopened, or
- * the delayed-ACK timer does (Linux's __tcp_ack_snd_check and
- * tcp_cleanup_rbuf). For the first TCP_QUICKACKS segments of a connection,
- * and again after the data stopped for tcp.delack, every second segment
- * is ACKed regardless (Linux's quick-ACK mode), so that a sender's slow
- * start, which grows per ACK, is never starved. */
-static void tcp_ack_policy(struct tcp_pcb *pcb, uint32_t len)
-{
-	struct nb_stack *s = pcb->stack;
-	if (!pcb->last_data_rx || s->now - pcb->last_data_rx > s->params.tcp_delack)
-		pcb->quickack = TCP_QUICKACKS;
-	pcb->last_data_rx = s->now ? s->now : 1;
-	pcb->rcv_unacked += len;
-	if (pcb->rcv_unacked < 2 * pcb->rcv_mss) {
-		tcp_delack_start(pcb);
-		return;
-	}
-	if (pcb->quickack) {
-		uint32_t segs = pcb->rcv_unacked / NB_MAX(pcb->rcv_mss, 1u);
-		pcb->quickack = segs >= pcb->quickack ? 0 : pcb->quickack - segs;
-		pcb->ack_now = true;
-	} else if (tcp_rcv_space(pcb) >= pcb->rcv_wnd) {
-		pcb->ack_now = true;
-	} else {
-		tcp_delack_start(pcb);
-	}
-}
-
 /* The acceptability test of RFC 9293 3.10.7.4 (first), for SEG.SEQ and
  * SEG.LEN against RCV.NXT and RCV.WND. */
 static bool seq_acceptable(const struct tcp_pcb *pcb, uint32_t seq, uint32_t seglen)
@@ -581,7 +548,15 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 			 * at once (duplicate ACKs drive the sender's recovery). */
 			pcb->ack_now = true;
 		} else if (g->len) {
-			tcp_ack_policy(pcb, g->len);
+			/* RFC 9293 3.8.6.3, RFC 1122 4.2.3.2, RFC 5681 4.2: delay,
+			 * but ACK at least every second full-sized segment, read
+			 * or not: a sender's slow start grows per ACK (RFC 5681
+			 * 3.1, RFC 3465 L = 2*SMSS), so fewer ACKs would slow it. */
+			pcb->rcv_unacked += g->len;
+			if (pcb->rcv_unacked >= 2 * pcb->rcv_mss)
+				pcb->ack_now = true;
+			else
+				tcp_delack_start(pcb);
 		}
 	}
 

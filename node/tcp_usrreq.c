@@ -217,9 +217,6 @@ ssize_t tcp_recv(struct tcp_pcb *pcb, void *buf, size_t len)
 	struct nb_stack *s = pcb->stack;
 	if (pcb->rcvbuf.len && !pcb->rd_shut && len) {
 		size_t n = ring_read(&pcb->rcvbuf, buf, len);
-		/* An ACK held back for this read (tcp_ack_policy) goes now. */
-		if (pcb->rcv_unacked && pcb->rcv_unacked >= 2 * pcb->rcv_mss)
-			pcb->ack_now = true;
 		if (tcp_synchronized(pcb->state)) {
 			tcp_enter(s);
 			tcp_output(pcb);
