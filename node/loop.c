@@ -6,6 +6,7 @@
 #include "apps/pattern_sha.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -209,8 +210,12 @@ void node_loop_run(struct node *n, volatile sig_atomic_t *stop)
 			perror("nestbed-node: epoll_wait");
 			break;
 		}
-		if (k == 0 && background)
+		if (k == 0 && background) {
+			/* Idle work must not take a CPU another node could use: a
+			 * slice, then give way to whatever else is runnable. */
 			pattern_sha_work(pattern_sha_idle_slice());
+			sched_yield();
+		}
 		for (int i = 0; i < k; i++)
 			handle_event(n, &evs[i]);
 		node_run_timers(n, release_spin(n));
