@@ -51,6 +51,9 @@ enum nb_param_kind { NB_P_INT, NB_P_BOOL, NB_P_TIME, NB_P_SIZE };
 	X(tcp_backlog_max,   "tcp.backlog_max",     NB_P_INT,  128,           1,          65535)         \
 	X(tcp_invalid_ratelimit, "tcp.invalid_ratelimit", NB_P_TIME, NB_MS(500), 0,      NB_SEC(10))    \
 	X(tcp_syn_unreach_abort, "tcp.syn_unreach_abort", NB_P_BOOL, 0,          0,          1)             \
+	X(tcp_keepalive,     "tcp.keepalive",       NB_P_TIME, 0,             0,          NB_SEC(86400)) \
+	X(tcp_keepalive_intvl, "tcp.keepalive_intvl", NB_P_TIME, NB_SEC(75),  NB_MS(1),   NB_SEC(3600))  \
+	X(tcp_keepalive_probes, "tcp.keepalive_probes", NB_P_INT, 9,           1,          100)           \
 	X(impair_spin,       "impair.spin",         NB_P_TIME, NB_US(200),    0,          NB_MS(10))     \
 	X(udp_rcvbuf,        "udp.rcvbuf",          NB_P_SIZE, 1 << 18,       1024,       1 << 30)
 

@@ -50,7 +50,8 @@
 	X(tcp, out_of_order) X(tcp, dup_acks) X(tcp, zero_window_probes) X(tcp, delayed_acks) \
 	X(tcp, outside_window) X(tcp, timewait_expired) X(tcp, timeouts) X(tcp, invalid_acks_limited)                      \
 	X(tcp, rx_bad_opts) X(tcp, rx_bad_addr) X(tcp, paws_dropped) X(tcp, ooo_dropped)     \
-	X(tcp, finwait2_expired) X(tcp, sack_rexmits) X(tcp, pmtu_updates)
+	X(tcp, finwait2_expired) X(tcp, sack_rexmits) X(tcp, pmtu_updates)                    \
+	X(tcp, keepalive_probes) X(tcp, keepalive_drops)
 
 #define NB_STATS(X) NB_STATS_ETH(X) NB_STATS_ARP(X) NB_STATS_IP(X) NB_STATS_ICMP(X) \
 	NB_STATS_UDP(X) NB_STATS_TCP(X)

@@ -180,6 +180,9 @@ struct tcp_pcb {
 	struct nb_timer t_rexmt;          /* retransmission / persist */
 	struct nb_timer t_delack;
 	struct nb_timer t_timewait;       /* 2*MSL, also FIN_WAIT_2 timeout */
+	struct nb_timer t_keep;           /* keep-alive (RFC 1122 4.2.3.6), if tcp.keepalive */
+	nb_time_t last_rx;                /* when the last segment of this connection arrived */
+	uint32_t keep_probes;             /* keep-alive probes since the peer was last heard */
 	bool persist;                     /* t_rexmt is running as the persist timer */
 	uint32_t persist_shift;           /* persist backoff: interval = RTO << shift */
 	uint32_t probes_unanswered;       /* persist probes since the last ACK */
@@ -271,7 +274,7 @@ size_t tcp_send_space(const struct tcp_pcb *pcb);
 /* A snapshot of one connection for socket dumps, in the spirit of Linux's
  * struct tcp_info / `ss -ti`. Times are nanoseconds; sequence numbers are
  * absolute (as on the wire). */
-#define TCP_INFO_TIMERS 3
+#define TCP_INFO_TIMERS 4
 struct tcp_conn_info {
 	enum tcp_state state;
 	const char *state_name;           /* tcp_state_name(state) */

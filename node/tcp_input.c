@@ -419,6 +419,7 @@ static void input_sync(struct tcp_pcb *pcb, const struct ip_meta *ip, struct tcp
 			return;
 		}
 	}
+	pcb->last_rx = s->now;          /* the peer is alive (keep-alive) */
 	if (trim_to_window(pcb, g))
 		pcb->ack_now = true;
 

@@ -420,6 +420,11 @@ void tcp_challenge_ack(struct tcp_pcb *pcb)
 	tcp_emit(pcb, pcb->snd_max, 0, TCP_ACK);
 }
 
+void tcp_send_keepalive(struct tcp_pcb *pcb)
+{
+	tcp_emit(pcb, pcb->snd_una - 1, 0, TCP_ACK);
+}
+
 /* tcp_ack_invalid: answers a segment that failed a check (outside the
  * window, ACK of data not sent, PAWS) with an ACK, but at most one per
  * tcp.invalid_ratelimit per connection (RFC 5961 7's ACK throttling, as

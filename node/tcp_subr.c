@@ -457,6 +457,8 @@ void tcp_established(struct tcp_pcb *pcb)
 {
 	tcp_set_state(pcb, TCP_ESTABLISHED);
 	pcb->connected = true;
+	pcb->last_rx = pcb->stack->now;
+	tcp_keep_start(pcb);
 	struct tcp_pcb *l = pcb->listener;
 	if (l && !pcb->on_accept_q) {
 		unlink_from(&l->syn_q, pcb, offsetof(struct tcp_pcb, q_next));
@@ -561,6 +563,7 @@ void tcp_get_info(const struct tcp_pcb *pcb, struct tcp_conn_info *ci)
 	info_timer(ci, &pcb->t_rexmt, pcb->persist ? "persist" : "retransmit", now);
 	info_timer(ci, &pcb->t_delack, "delack", now);
 	info_timer(ci, &pcb->t_timewait, pcb->state == TCP_TIME_WAIT ? "timewait" : "fin_wait2", now);
+	info_timer(ci, &pcb->t_keep, "keepalive", now);
 	memcpy(ci->app, pcb->app, sizeof(ci->app));
 	ci->app[sizeof(ci->app) - 1] = '\0';
 }

@@ -23,6 +23,7 @@
 static void tcp_timer_rexmt(struct nb_timer *t, nb_time_t now);
 static void tcp_timer_delack(struct nb_timer *t, nb_time_t now);
 static void tcp_timer_2msl(struct nb_timer *t, nb_time_t now);
+static void tcp_timer_keep(struct nb_timer *t, nb_time_t now);
 
 /* tcp_timers_init: idle timers bound to pcb. */
 void tcp_timers_init(struct tcp_pcb *pcb)
@@ -30,6 +31,7 @@ void tcp_timers_init(struct tcp_pcb *pcb)
 	timer_init(&pcb->t_rexmt, tcp_timer_rexmt, pcb);
 	timer_init(&pcb->t_delack, tcp_timer_delack, pcb);
 	timer_init(&pcb->t_timewait, tcp_timer_2msl, pcb);
+	timer_init(&pcb->t_keep, tcp_timer_keep, pcb);
 }
 
 /* tcp_timers_cancel: idles every timer of pcb. */
@@ -39,6 +41,7 @@ void tcp_timers_cancel(struct tcp_pcb *pcb)
 	timer_cancel(ts, &pcb->t_rexmt);
 	timer_cancel(ts, &pcb->t_delack);
 	timer_cancel(ts, &pcb->t_timewait);
+	timer_cancel(ts, &pcb->t_keep);
 	pcb->persist = false;
 }
 
@@ -225,6 +228,53 @@ static void tcp_timer_2msl(struct nb_timer *t, nb_time_t now)
 	} else if (pcb->state == TCP_FIN_WAIT_2) {
 		NB_COUNT(s, tcp_finwait2_expired);
 		tcp_done(pcb, 0);
+	}
+	tcp_leave(s);
+}
+
+/* tcp_keep_start: RFC 1122 4.2.3.6: with tcp.keepalive set, a connection
+ * that hears nothing from its peer for that long is probed. The timer is
+ * armed once and checked lazily against last_rx when it fires, so arriving
+ * segments never touch the timer heap. */
+void tcp_keep_start(struct tcp_pcb *pcb)
+{
+	nb_time_t idle = pcb->stack->params.tcp_keepalive;
+	pcb->keep_probes = 0;
+	if (idle)
+		timer_arm(&pcb->stack->timers, &pcb->t_keep, pcb->stack->now + idle);
+}
+
+/* tcp_timer_keep: RFC 1122 4.2.3.6. Quiet for tcp.keepalive with nothing
+ * in flight: a probe, <SEQ=SND.UNA-1><ACK=RCV.NXT> without data (an old
+ * sequence number the peer answers with an ACK), every tcp.keepalive_intvl;
+ * tcp.keepalive_probes unanswered end the connection (RST, ETIMEDOUT), as
+ * Linux does. Anything heard from the peer starts the wait over. While
+ * data is in flight or waiting, the retransmission and persist timers are
+ * the ones that find a dead peer. */
+static void tcp_timer_keep(struct nb_timer *t, nb_time_t now)
+{
+	struct tcp_pcb *pcb = t->arg;
+	struct nb_stack *s = pcb->stack;
+	const struct nb_params *p = &s->params;
+	s->now = now;
+	if (!p->tcp_keepalive || (pcb->state != TCP_ESTABLISHED && pcb->state != TCP_CLOSE_WAIT))
+		return;
+	tcp_enter(s);
+	nb_time_t heard = pcb->last_rx;
+	if (now - heard < p->tcp_keepalive) {
+		pcb->keep_probes = 0;
+		timer_arm(&s->timers, &pcb->t_keep, heard + p->tcp_keepalive);
+	} else if (pcb->snd_max != pcb->snd_una || pcb->sndbuf.len) {
+		pcb->keep_probes = 0;
+		timer_arm(&s->timers, &pcb->t_keep, now + p->tcp_keepalive);
+	} else if (pcb->keep_probes >= p->tcp_keepalive_probes) {
+		NB_COUNT(s, tcp_keepalive_drops);
+		tcp_drop(pcb, -ETIMEDOUT);
+	} else {
+		NB_COUNT(s, tcp_keepalive_probes);
+		pcb->keep_probes++;
+		tcp_send_keepalive(pcb);
+		timer_arm(&s->timers, &pcb->t_keep, now + p->tcp_keepalive_intvl);
 	}
 	tcp_leave(s);
 }

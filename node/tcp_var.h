@@ -133,6 +133,10 @@ void tcp_rtt_sample(struct tcp_pcb *pcb, nb_time_t rtt);
 nb_time_t tcp_rto_clamp(const struct tcp_pcb *pcb, nb_time_t rto);
 void tcp_delack_start(struct tcp_pcb *pcb);
 void tcp_timewait_start(struct tcp_pcb *pcb);
+/* tcp_keep_start: arms the keep-alive timer if tcp.keepalive is set. */
+void tcp_keep_start(struct tcp_pcb *pcb);
+/* tcp_send_keepalive: one probe, <SEQ=SND.UNA-1><ACK=RCV.NXT>, no data. */
+void tcp_send_keepalive(struct tcp_pcb *pcb);
 void tcp_finwait2_start(struct tcp_pcb *pcb);
 
 /* tcp_cc.c */

@@ -1649,6 +1649,15 @@ static void configure(uint8_t c1, uint8_t c2, uint8_t c3)
 	if (c1 & 0x80)
 		p->tcp_nagle = 0;
 	H.peer_mss = mss[c2 & 3];
+	if (c2 & 0x04) {
+		/* Keep-alive, fired by the 25-day advance: a live pair trades
+		 * two probes and two answers per hour, so 16 connections make
+		 * 38400 frames in 25 days, under MAX_FRAMES_PER_OP; a peer
+		 * that never answers sees the probes run out and the RST. */
+		p->tcp_keepalive = NB_SEC(3600);
+		p->tcp_keepalive_intvl = NB_SEC(60);
+		p->tcp_keepalive_probes = 2;
+	}
 	if (c2 & 0x08)
 		p->tcp_delack = 0;
 	if (c2 & 0x10)

@@ -139,6 +139,69 @@ static void test_delayed_ack(void **st)
 	assert_false(timer_armed(&pcb->t_delack));
 }
 
+/* RFC 1122 4.2.3.6 keep-alive (tcp.keepalive): a connection quiet for
+ * that long is probed with <SEQ=SND.UNA-1> and no data; an answer starts
+ * the wait over; tcp.keepalive_probes unanswered probes end it with a RST
+ * and ETIMEDOUT. Off by default; never while data is in flight. */
+static void test_keepalive(void **st)
+{
+	(void)st;
+	h_params_plain(&N);
+	struct tcp_pcb *off = h_established(&N, PISS, 65535, 1460);
+	assert_false(timer_armed(&off->t_keep));             /* off by default */
+	tcp_abort(off);
+	while (h_pop(&N))
+		;
+	N.s.params.tcp_keepalive = NB_SEC(10);
+	N.s.params.tcp_keepalive_intvl = NB_SEC(1);
+	N.s.params.tcp_keepalive_probes = 3;
+	struct tcp_pcb *pcb = h_established(&N, PISS, 65535, 1460);
+	uint32_t una = pcb->snd_una, rcv = pcb->rcv_nxt;
+	h_advance(&N, NB_SEC(10) - 1);
+	assert_null(h_pop(&N));
+	h_advance(&N, 1);
+	struct hseg *k = h_pop(&N);
+	assert_non_null(k);
+	assert_int_equal(k->flags, TCP_ACK);
+	assert_int_equal(k->len, 0);
+	assert_int_equal(k->seq, una - 1);
+	assert_int_equal(k->ack, rcv);
+	assert_int_equal(N.s.stats.tcp_keepalive_probes, 1);
+	/* the peer answers: quiet again for a full tcp.keepalive */
+	h_advance(&N, NB_MS(200));
+	h_ack(&N, rcv, una, 65535);
+	h_advance(&N, NB_SEC(10) - 1);
+	assert_null(h_pop(&N));
+	h_advance(&N, 1);
+	assert_int_equal(h_pop(&N)->seq, una - 1);
+	/* data in flight: the retransmission timer's job, no probe */
+	assert_int_equal(tcp_send(pcb, pat, 100, true), 100);
+	assert_int_equal(h_pop(&N)->len, 100);
+	h_advance(&N, NB_SEC(12));
+	int resent = 0;
+	for (; (k = h_pop(&N)); resent++)
+		assert_int_equal(k->len, 100);               /* retransmissions only */
+	assert_true(resent >= 3);
+	assert_int_equal(N.s.stats.tcp_keepalive_probes, 2);
+	h_ack(&N, rcv, una + 100, 65535);
+	una += 100;
+	/* silence: probes every second, then a RST and ETIMEDOUT */
+	h_advance(&N, NB_SEC(10));
+	for (int i = 0; i < 3; i++) {
+		k = h_pop(&N);
+		assert_non_null(k);
+		assert_int_equal(k->seq, una - 1);
+		assert_null(h_pop(&N));
+		h_advance(&N, NB_SEC(1));
+	}
+	k = h_pop(&N);
+	assert_non_null(k);
+	assert_true(k->flags & TCP_RST);
+	assert_int_equal(pcb->state, TCP_CLOSED);
+	assert_int_equal(N.ev.err_at_error, -ETIMEDOUT);
+	assert_int_equal(N.s.stats.tcp_keepalive_drops, 1);
+}
+
 /* tcp.delack = 0 acknowledges every segment at once. */
 static void test_delack_off(void **st)
 {
@@ -715,6 +778,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_segmentation_with_timestamps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delayed_ack, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_delack_off, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keepalive, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_out_of_order_reassembly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fin_after_all_data, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_receive_window, setup, teardown),
