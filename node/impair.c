@@ -37,9 +37,7 @@ struct draws {
 
 uint64_t impair_seed(uint64_t run_seed, const char *link_name, int direction)
 {
-	uint64_t h = 0xcbf29ce484222325ull;        /* FNV-1a over the name */
-	for (const unsigned char *p = (const unsigned char *)link_name; p && *p; p++)
-		h = (h ^ *p) * 0x100000001b3ull;
+	uint64_t h = nb_hash_str(link_name);
 	return nb_hash64(nb_hash64(run_seed) ^ nb_hash64(h) ^ nb_hash64(0x5eed0000u + (uint64_t)direction));
 }
 

@@ -65,6 +65,14 @@ uint64_t nb_hash64(uint64_t x)
 	return x ^ (x >> 31);
 }
 
+uint64_t nb_hash_str(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const unsigned char *p = (const unsigned char *)s; p && *p; p++)
+		h = (h ^ *p) * 0x100000001b3ull;
+	return h;
+}
+
 void nb_rng_seed(struct nb_rng *r, uint64_t seed)
 {
 	for (int i = 0; i < 4; i++) {

@@ -55,5 +55,7 @@ uint64_t nb_rng_next(struct nb_rng *r);
 double nb_rng_unit(struct nb_rng *r);
 /* nb_hash64: mixes a 64-bit value (splitmix64 finaliser); for deriving seeds. */
 uint64_t nb_hash64(uint64_t x);
+/* nb_hash_str: FNV-1a of a NUL-terminated string (NULL hashes as ""). */
+uint64_t nb_hash_str(const char *s);
 
 #endif

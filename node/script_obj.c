@@ -17,20 +17,11 @@
 static void conn_watch(struct nb_stack *s, int fd, unsigned ev, void *arg);
 static void udp_watch(struct nb_stack *s, int fd, unsigned ev, void *arg);
 
-/* name_hash: FNV-1a of a name. */
-static size_t name_hash(const char *name)
-{
-	uint64_t h = 0xcbf29ce484222325u;
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 0x100000001b3u;
-	return (size_t)h;
-}
-
 struct sobj *sobj_find(struct script_objs *t, const char *name)
 {
 	if (!t->hcap)
 		return NULL;
-	for (struct sobj *o = t->hash[name_hash(name) & (t->hcap - 1)]; o; o = o->hnext)
+	for (struct sobj *o = t->hash[(size_t)nb_hash_str(name) & (t->hcap - 1)]; o; o = o->hnext)
 		if (!strcmp(o->name, name))
 			return o;
 	return NULL;
@@ -45,7 +36,7 @@ static bool hash_grow(struct script_objs *t)
 	if (!h)
 		return false;
 	for (struct sobj *o = t->head; o; o = o->next) {
-		size_t b = name_hash(o->name) & (cap - 1);
+		size_t b = (size_t)nb_hash_str(o->name) & (cap - 1);
 		o->hnext = h[b];
 		h[b] = o;
 	}
@@ -88,7 +79,7 @@ struct sobj *sobj_new(struct script_objs *t, const char *name, enum sobj_kind ki
 	else
 		t->head = o;
 	t->tail = o;
-	size_t b = name_hash(o->name) & (t->hcap - 1);
+	size_t b = (size_t)nb_hash_str(o->name) & (t->hcap - 1);
 	o->hnext = t->hash[b];
 	t->hash[b] = o;
 	t->count++;
@@ -105,7 +96,7 @@ void sobj_drop(struct script_objs *t, struct sobj *o)
 				t->tail = prev;
 			break;
 		}
-	for (struct sobj **pp = &t->hash[name_hash(o->name) & (t->hcap - 1)]; *pp; pp = &(*pp)->hnext)
+	for (struct sobj **pp = &t->hash[(size_t)nb_hash_str(o->name) & (t->hcap - 1)]; *pp; pp = &(*pp)->hnext)
 		if (*pp == o) {
 			*pp = o->hnext;
 			break;

@@ -26,10 +26,7 @@ static size_t app_hcap, app_count;
 
 static size_t app_key(const struct nb_stack *s, const char *name)
 {
-	uint64_t h = 0xcbf29ce484222325u ^ (uint64_t)(uintptr_t)s;
-	for (; *name; name++)
-		h = (h ^ (uint8_t)*name) * 0x100000001b3u;
-	return (size_t)(h ^ h >> 29);
+	return (size_t)nb_hash64(nb_hash_str(name) ^ (uint64_t)(uintptr_t)s);
 }
 
 /* hash_reserve: room in the name hash for one more app, doubling it when
